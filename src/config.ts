@@ -1,0 +1,37 @@
+/** Every setting Omnia reads, from the environment only. The README lists them with these defaults. */
+export type Config = {
+  port: number
+  host: string
+  dataDir: string
+  databaseUrl: string | undefined
+  poolSize: number
+  adminKey: string | undefined
+  demo: boolean
+  logLevel: string
+  bodyLimitBytes: number
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, not ${raw}`)
+  return n
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const databaseUrl = env.DATABASE_URL || undefined
+  return {
+    port: integer(env, 'PORT', 3000),
+    host: env.HOST || '0.0.0.0',
+    dataDir: env.OMNIA_DATA_DIR || './data',
+    databaseUrl,
+    poolSize: integer(env, 'OMNIA_DB_POOL_SIZE', 10),
+    adminKey: env.OMNIA_ADMIN_KEY || undefined,
+    // The demo retailer loads on first start of the embedded engine unless OMNIA_DEMO=0; on a
+    // PostgreSQL server (a real deployment) only when OMNIA_DEMO=1.
+    demo: env.OMNIA_DEMO === undefined || env.OMNIA_DEMO === '' ? !databaseUrl : env.OMNIA_DEMO !== '0',
+    logLevel: env.LOG_LEVEL || 'info',
+    bodyLimitBytes: integer(env, 'OMNIA_BODY_LIMIT_BYTES', 1024 * 1024),
+  }
+}

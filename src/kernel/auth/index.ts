@@ -1,0 +1,5 @@
+export type { AccessTables, ApiKeyRow } from './db.js'
+export { createKey, authenticate, listKeys, revokeKey, expireKey, ensureAdminKey, findKey, type KeyOwner, type KeyView } from './keys.js'
+export { recordAudit, type AuditEntry } from './audit.js'
+export { channelOf, actorOf, type Principal } from './principal.js'
+export { scopes, staffRoles, channelKinds, roleScopes, channelKindScopes, type Scope, type StaffRole, type ChannelKind } from './scopes.js'

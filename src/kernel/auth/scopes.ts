@@ -1,0 +1,61 @@
+/** Every permission a route can ask for. A key's scopes come from its role or touchpoint kind. */
+export const scopes = [
+  'catalog:read',
+  'catalog:write',
+  'pricing:read',
+  'pricing:write',
+  'inventory:read',
+  'inventory:reserve',
+  'inventory:write',
+  'locations:read',
+  'locations:write',
+  'channels:read',
+  'channels:write',
+  'keys:manage',
+  'audit:read',
+] as const
+
+export type Scope = (typeof scopes)[number]
+
+export const staffRoles = ['admin', 'manager', 'clerk', 'agent', 'marketer', 'analyst'] as const
+export type StaffRole = (typeof staffRoles)[number]
+
+export const channelKinds = [
+  'web',
+  'app',
+  'pos',
+  'kiosk',
+  'social',
+  'callcenter',
+  'marketplace',
+  'email',
+  'sms',
+  'push',
+] as const
+export type ChannelKind = (typeof channelKinds)[number]
+
+const reads: Scope[] = ['catalog:read', 'pricing:read', 'inventory:read', 'locations:read']
+const selling: Scope[] = [...reads, 'inventory:reserve']
+
+export const roleScopes: Record<StaffRole, readonly Scope[]> = {
+  admin: scopes,
+  manager: scopes.filter((s) => s !== 'keys:manage' && s !== 'channels:write'),
+  clerk: [...selling, 'inventory:write'],
+  agent: selling,
+  marketer: [...reads, 'channels:read'],
+  analyst: [...reads, 'channels:read', 'audit:read'],
+}
+
+/** Touchpoints sell; messaging channels only read what they need to render a message. */
+export const channelKindScopes: Record<ChannelKind, readonly Scope[]> = {
+  web: selling,
+  app: selling,
+  pos: selling,
+  kiosk: selling,
+  social: selling,
+  callcenter: selling,
+  marketplace: selling,
+  email: reads,
+  sms: reads,
+  push: reads,
+}

@@ -1,0 +1,48 @@
+import type { Kysely, Transaction } from 'kysely'
+
+/** A transaction narrowed to the tables a module owns: other modules' tables do not compile. */
+export type Tx<DB> = Transaction<DB>
+
+// serialization_failure and deadlock_detected: the transaction did nothing, run it again.
+const retryable = new Set(['40001', '40P01'])
+
+function isRetryable(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && retryable.has((err as { code?: string }).code ?? '')
+}
+
+/**
+ * Runs `work` in one transaction and commits it, retrying the whole function when PostgreSQL
+ * reports a serialization failure or a deadlock (both mean nothing was written). Services never
+ * open, commit or retry transactions themselves; routes and job runners call this.
+ */
+export async function inTransaction<DB, T>(
+  db: Kysely<DB>,
+  work: (tx: Transaction<DB>) => Promise<T>,
+  attempts = 5,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction().execute(work)
+    } catch (err) {
+      if (!isRetryable(err) || attempt >= attempts) throw err
+      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt))
+    }
+  }
+}
+
+/** The SQLSTATE of a database error, when it is one. */
+export function sqlState(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null ? (err as { code?: string }).code : undefined
+}
+
+/** A transaction over any tables: what one module hands to another module's function. */
+export type AnyTx = Transaction<any>
+
+/**
+ * Kysely's Transaction is invariant in its table map, so `Tx<ChannelsTables>` does not fit a
+ * parameter typed `Tx<LocationsTables>`. A module calling another module's public function
+ * passes `crossModule(tx)`: the same transaction, visibly handed over a module boundary.
+ */
+export function crossModule(tx: AnyTx): AnyTx {
+  return tx
+}

@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Kysely, Transaction } from 'kysely'
+import type { Clock } from '../clock.js'
+import { inTransaction } from '../db/index.js'
+import { DomainError, validationFailed } from '../errors.js'
+
+export type IdempotencyTables = {
+  'kernel.idempotency_key': {
+    owner: string
+    key: string
+    request_hash: string
+    status: number | null
+    response: unknown
+    created_at: Date
+  }
+}
+
+function requestHash(req: FastifyRequest): string {
+  return createHash('sha256')
+    .update(`${req.method} ${req.url}\n${JSON.stringify(req.body ?? null)}`)
+    .digest('hex')
+}
+
+function idempotencyKeyOf(req: FastifyRequest): string | undefined {
+  const raw = req.headers['idempotency-key']
+  if (raw === undefined) return undefined
+  if (typeof raw !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(raw)) {
+    throw validationFailed([
+      { path: 'headers.idempotency-key', message: 'must be 1 to 255 visible ASCII characters' },
+    ])
+  }
+  return raw
+}
+
+/**
+ * Runs a write in one transaction and sends its result with `status`. With an
+ * `Idempotency-Key`, the key row is inserted first in that same transaction: a concurrent
+ * retry's insert waits on the unique index until the first commits, then finds the stored
+ * answer and replays it (same status, same body). The same key with another request is 409.
+ * A refused write rolls back its key too, so the client may retry after fixing the cause.
+ */
+export async function sendWrite<DB, T>(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  deps: { db: Kysely<DB>; clock: Clock },
+  status: number,
+  work: (tx: Transaction<DB>) => Promise<T>,
+) {
+  const key = idempotencyKeyOf(req)
+  if (!key) return reply.code(status).send(await inTransaction(deps.db, work))
+  const owner = req.principal.keyId
+  const hash = requestHash(req)
+  const result = await inTransaction(deps.db as unknown as Kysely<IdempotencyTables>, async (tx) => {
+    const claimed = await tx
+      .insertInto('kernel.idempotency_key')
+      .values({ owner, key, request_hash: hash, status: null, response: null, created_at: deps.clock.now() })
+      .onConflict((oc) => oc.columns(['owner', 'key']).doNothing())
+      .returning('key')
+      .executeTakeFirst()
+    if (!claimed) {
+      const stored = await tx
+        .selectFrom('kernel.idempotency_key')
+        .selectAll()
+        .where('owner', '=', owner)
+        .where('key', '=', key)
+        .executeTakeFirstOrThrow()
+      if (stored.request_hash !== hash) {
+        throw new DomainError('idempotency-key-reused', `Idempotency-Key ${key} was used with another request`)
+      }
+      return { status: stored.status ?? status, body: stored.response as T, replayed: true }
+    }
+    const body = await work(tx as unknown as Transaction<DB>)
+    await tx
+      .updateTable('kernel.idempotency_key')
+      .set({ status, response: JSON.stringify(body) })
+      .where('owner', '=', owner)
+      .where('key', '=', key)
+      .execute()
+    return { status, body, replayed: false }
+  })
+  if (result.replayed) reply.header('idempotent-replayed', 'true')
+  return reply.code(result.status).send(result.body)
+}

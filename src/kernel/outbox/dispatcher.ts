@@ -1,0 +1,151 @@
+import { sql, type Kysely } from 'kysely'
+import type { Logger } from 'pino'
+import type { Clock } from '../clock.js'
+import { inTransaction, type Tx } from '../db/index.js'
+import type { OutboxEvent } from './append.js'
+import type { OutboxTables } from './db.js'
+
+export type Subscriber = {
+  /** Stable name: the checkpoint is stored under it, so renaming replays everything. */
+  consumer: string
+  /** Event names wanted; an empty list means all. */
+  names: readonly string[]
+  /**
+   * Runs in the transaction that also advances the checkpoint: database effects happen exactly
+   * once; effects outside the database must be idempotent (delivery is at least once).
+   */
+  handle(events: OutboxEvent[], tx: Tx<any>): Promise<void>
+}
+
+type Position = { txId: string; eventId: number }
+
+/**
+ * Delivers outbox events, in order, to in-process subscribers, each at its own checkpoint.
+ *
+ * Ordering rests on the writer's transaction id rather than the event id alone: on PostgreSQL a
+ * transaction holding event 7 can commit after one holding event 8, and a reader that moved
+ * past 8 would never see 7. A row is read only once its transaction id is below the xmin of the
+ * reader's snapshot, i.e. once every transaction that could still add an earlier row has ended,
+ * and rows are read in (transaction id, event id) order, which never changes after that point.
+ *
+ * Several processes may run dispatchers on one database: a consumer's checkpoint row is locked
+ * with SKIP LOCKED, so one process at a time advances it and the others move on.
+ */
+export class OutboxDispatcher {
+  readonly #subscribers: Subscriber[] = []
+  #timer: NodeJS.Timeout | undefined
+  #running: Promise<void> | undefined
+  #stopped = true
+
+  constructor(
+    private readonly db: Kysely<OutboxTables>,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly options = { pollMs: 100, batchSize: 500 },
+  ) {}
+
+  subscribe(subscriber: Subscriber): void {
+    this.#subscribers.push(subscriber)
+  }
+
+  start(): void {
+    this.#stopped = false
+    this.#schedule(0)
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true
+    clearTimeout(this.#timer)
+    await this.#running
+  }
+
+  /** Delivers everything visible now, to every subscriber; for tests and shutdown. */
+  async drain(): Promise<void> {
+    for (;;) {
+      let delivered = 0
+      for (const s of this.#subscribers) delivered += await this.deliverBatch(s)
+      if (delivered === 0) return
+    }
+  }
+
+  #schedule(ms: number) {
+    if (this.#stopped) return
+    this.#timer = setTimeout(() => {
+      this.#running = this.#tick().finally(() => (this.#running = undefined))
+    }, ms)
+  }
+
+  async #tick() {
+    let busy = false
+    for (const s of this.#subscribers) {
+      try {
+        busy = (await this.deliverBatch(s)) > 0 || busy
+      } catch (err) {
+        this.logger.error({ err, consumer: s.consumer }, 'outbox delivery failed; will retry')
+      }
+    }
+    this.#schedule(busy ? 0 : this.options.pollMs)
+  }
+
+  /** One batch for one subscriber; returns how many events were scanned. */
+  async deliverBatch(subscriber: Subscriber): Promise<number> {
+    return inTransaction(this.db, async (tx) => {
+      const position = await this.#lockCheckpoint(tx, subscriber.consumer)
+      if (!position) return 0
+      const rows = await sql<{
+        id: number
+        tx_id: string
+        name: string
+        version: number
+        payload: Record<string, unknown>
+        channel: string | null
+        profile_id: string | null
+        occurred_at: Date
+      }>`
+        select id, tx_id::text, name, version, payload, channel, profile_id, occurred_at
+        from kernel.outbox
+        where (tx_id, id) > (${position.txId}::xid8, ${position.eventId})
+          and tx_id < pg_snapshot_xmin(pg_current_snapshot())
+        order by tx_id, id
+        limit ${this.options.batchSize}`.execute(tx)
+      const last = rows.rows.at(-1)
+      if (!last) return 0
+      const wanted = rows.rows.filter(
+        (r) => subscriber.names.length === 0 || subscriber.names.includes(r.name),
+      )
+      if (wanted.length > 0) {
+        await subscriber.handle(
+          wanted.map((r) => ({
+            id: r.id,
+            name: r.name,
+            version: r.version,
+            payload: r.payload,
+            channel: r.channel,
+            profileId: r.profile_id,
+            occurredAt: r.occurred_at,
+          })),
+          tx,
+        )
+      }
+      await tx
+        .updateTable('kernel.consumer_checkpoint')
+        .set({ tx_id: last.tx_id, event_id: last.id, updated_at: this.clock.now() })
+        .where('consumer', '=', subscriber.consumer)
+        .execute()
+      return rows.rows.length
+    })
+  }
+
+  async #lockCheckpoint(tx: Tx<OutboxTables>, consumer: string): Promise<Position | null> {
+    await tx
+      .insertInto('kernel.consumer_checkpoint')
+      .values({ consumer, tx_id: '0', event_id: 0, updated_at: this.clock.now() })
+      .onConflict((oc) => oc.column('consumer').doNothing())
+      .execute()
+    const row = await sql<{ tx_id: string; event_id: number }>`
+      select tx_id::text, event_id from kernel.consumer_checkpoint
+      where consumer = ${consumer} for update skip locked`.execute(tx)
+    const first = row.rows[0]
+    return first ? { txId: first.tx_id, eventId: first.event_id } : null
+  }
+}

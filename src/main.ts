@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+import { loadConfig } from './config.js'
+import { DataDirInUseError } from './kernel/db/index.js'
+import { makeLogger, startServer } from './server.js'
+
+const usage = `omnia — omnichannel commerce and customer engine
+
+Usage:
+  omnia serve                          start the server (HTTP API and workers)
+  omnia migrate                        apply pending migrations and exit
+  omnia demo load                      load the demo retailer (keys written to <data>/demo-keys.json)
+  omnia import products <file.csv>     import products, variants and prices
+  omnia import stock <file.csv>        import stock counts per SKU and location
+  omnia keys create --role R [--name N] [--location L]
+  omnia keys create --channel C        a new key for an existing channel's touchpoint
+  omnia keys list
+  omnia keys revoke <id|prefix>
+
+Settings come from the environment: PORT, HOST, OMNIA_DATA_DIR, DATABASE_URL, OMNIA_ADMIN_KEY,
+OMNIA_DEMO, LOG_LEVEL (see README).`
+
+async function serve() {
+  const config = loadConfig()
+  const logger = makeLogger(config.logLevel)
+  const runtime = await startServer(config, logger)
+  const base = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`
+  const where = runtime.engine.kind === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL server'
+  process.stdout.write(
+    `\nOmnia is running on ${where}\n  API   ${base}/v1\n  Docs  ${base}/docs\n` +
+      (config.demo ? `  Demo keys: ${config.dataDir}/demo-keys.json\n` : '') +
+      '\n',
+  )
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down')
+    runtime.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  }
+  process.once('SIGTERM', () => shutdown('SIGTERM'))
+  process.once('SIGINT', () => shutdown('SIGINT'))
+}
+
+async function main(argv: string[]) {
+  const [command, ...rest] = argv
+  switch (command) {
+    case 'serve':
+    case undefined:
+      return serve()
+    case 'migrate':
+    case 'demo':
+    case 'import':
+    case 'keys': {
+      const { runCli } = await import('./cli/index.js')
+      return runCli(command, rest)
+    }
+    case '--help':
+    case 'help':
+      process.stdout.write(`${usage}\n`)
+      return
+    default:
+      process.stderr.write(`Unknown command ${command}\n\n${usage}\n`)
+      process.exitCode = 2
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof DataDirInUseError) {
+    process.stderr.write(`${err.message}\n`)
+    process.exit(3)
+  }
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,31 @@
+import type { Kysely } from 'kysely'
+import type { Logger } from 'pino'
+import type { Clock } from './kernel/clock.js'
+import type { Migrations } from './kernel/db/index.js'
+import type { ModuleRoutes } from './kernel/http/index.js'
+import type { PeriodicTask } from './kernel/jobs/periodic.js'
+import { kernelMigrations } from './kernel/migrations.js'
+import type { OutboxDispatcher } from './kernel/outbox/index.js'
+import { accessRoutes } from './modules/access/index.js'
+import { channelMigrations, channelRoutes } from './modules/channels/index.js'
+import { locationMigrations, locationRoutes } from './modules/locations/index.js'
+
+/** Every migration, kernel first; names sort by their timestamp prefix across modules. */
+export const migrations: Migrations = {
+  ...kernelMigrations,
+  ...locationMigrations,
+  ...channelMigrations,
+}
+
+/** Every module's HTTP surface, registered in this order. */
+export const moduleRoutes: readonly ModuleRoutes[] = [accessRoutes, locationRoutes, channelRoutes]
+
+export type WorkerDeps = { db: Kysely<any>; clock: Clock; logger: Logger }
+
+/** Work that runs on a timer in every server process (each task is safe to run concurrently). */
+export function periodicTasks(_deps: WorkerDeps): PeriodicTask[] {
+  return []
+}
+
+/** In-process reactions to other modules' facts. */
+export function subscribe(_dispatcher: OutboxDispatcher, _deps: WorkerDeps): void {}

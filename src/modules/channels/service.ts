@@ -1,0 +1,111 @@
+import { createKey, type AccessTables } from '../../kernel/auth/index.js'
+import type { Clock } from '../../kernel/clock.js'
+import { crossModule, type Tx } from '../../kernel/db/index.js'
+import { alreadyExists, notFound } from '../../kernel/errors.js'
+import { newId } from '../../kernel/ids.js'
+import { assertLocationsExist, listLocations } from '../locations/index.js'
+import type { ChannelRow, ChannelsTables } from './db.js'
+import type { ChannelView, CreateChannelBody, UpdateChannelBody } from './schema.js'
+
+export function toView(row: ChannelRow): ChannelView {
+  return {
+    id: row.id,
+    code: row.code,
+    name: row.name,
+    kind: row.kind,
+    location: row.location,
+    sellsFrom: row.sells_from,
+    createdAt: row.created_at.toISOString(),
+  }
+}
+
+function locationRefs(input: { location?: string | undefined; sellsFrom?: string[] | null | undefined }) {
+  return [
+    ...(input.location ? [{ code: input.location, path: 'location' }] : []),
+    ...(input.sellsFrom ?? []).map((code, i) => ({ code, path: `sellsFrom.${i}` })),
+  ]
+}
+
+/**
+ * Creates a channel and its first touchpoint key (returned once). A taken code is
+ * `already-exists`; unknown location codes are `validation-failed` at their field path.
+ */
+export async function createChannel(tx: Tx<ChannelsTables>, clock: Clock, input: CreateChannelBody) {
+  await assertLocationsExist(crossModule(tx), locationRefs(input))
+  const now = clock.now()
+  const row = await tx
+    .insertInto('channels.channel')
+    .values({
+      id: newId('chn'),
+      code: input.code,
+      name: input.name,
+      kind: input.kind,
+      location: input.location ?? null,
+      sells_from: input.sellsFrom ?? null,
+      created_at: now,
+      updated_at: now,
+    })
+    .onConflict((oc) => oc.column('code').doNothing())
+    .returningAll()
+    .executeTakeFirst()
+  if (!row) throw alreadyExists('channel', 'code', input.code)
+  const key = await issueTouchpointKey(crossModule(tx), clock, row)
+  return { ...toView(row), apiKey: key.apiKey, keyPrefix: key.prefix }
+}
+
+/** A further key for a channel's touchpoint (a second till, a replacement after revoking). */
+export async function issueTouchpointKey(tx: Tx<AccessTables>, clock: Clock, channel: ChannelRow) {
+  return createKey(tx, clock, {
+    kind: 'touchpoint',
+    name: channel.name,
+    channel: { id: channel.id, code: channel.code, kind: channel.kind },
+    location: channel.location,
+  })
+}
+
+export async function findChannel(tx: Tx<ChannelsTables>, code: string): Promise<ChannelRow> {
+  const row = await tx
+    .selectFrom('channels.channel')
+    .selectAll()
+    .where((eb) => eb.or([eb('code', '=', code), eb('id', '=', code)]))
+    .executeTakeFirst()
+  if (!row) throw notFound('channel', code)
+  return row
+}
+
+export async function listChannels(tx: Tx<ChannelsTables>): Promise<ChannelView[]> {
+  return (await tx.selectFrom('channels.channel').selectAll().orderBy('code').execute()).map(toView)
+}
+
+export async function updateChannel(tx: Tx<ChannelsTables>, clock: Clock, code: string, patch: UpdateChannelBody) {
+  await assertLocationsExist(crossModule(tx), locationRefs(patch))
+  const before = await findChannel(tx, code)
+  const after = await tx
+    .updateTable('channels.channel')
+    .set({
+      ...(patch.name !== undefined && { name: patch.name }),
+      ...(patch.sellsFrom !== undefined && { sells_from: patch.sellsFrom }),
+      updated_at: clock.now(),
+    })
+    .where('id', '=', before.id)
+    .returningAll()
+    .executeTakeFirstOrThrow()
+  return { before: toView(before), after: toView(after) }
+}
+
+/**
+ * The location codes a channel sells stock from: its explicit list, else its own store for a
+ * pos or kiosk, else every location that ships. A caller with no channel (staff) gets every
+ * ship-from location.
+ */
+export async function sellingLocations(
+  tx: Tx<ChannelsTables>,
+  channelCode: string | null,
+): Promise<string[]> {
+  const channel = channelCode
+    ? await tx.selectFrom('channels.channel').selectAll().where('code', '=', channelCode).executeTakeFirst()
+    : undefined
+  if (channel?.sells_from) return channel.sells_from
+  if (channel?.location && (channel.kind === 'pos' || channel.kind === 'kiosk')) return [channel.location]
+  return (await listLocations(crossModule(tx), { capability: 'shipFrom' })).map((l) => l.code)
+}
