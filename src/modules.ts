@@ -7,24 +7,37 @@ import type { PeriodicTask } from './kernel/jobs/periodic.js'
 import { kernelMigrations } from './kernel/migrations.js'
 import type { OutboxDispatcher } from './kernel/outbox/index.js'
 import { accessRoutes } from './modules/access/index.js'
+import { catalogMigrations, catalogRoutes } from './modules/catalog/index.js'
 import { channelMigrations, channelRoutes } from './modules/channels/index.js'
+import { inventoryMigrations, inventoryRoutes, inventoryTasks } from './modules/inventory/index.js'
 import { locationMigrations, locationRoutes } from './modules/locations/index.js'
+import { pricingMigrations, pricingRoutes } from './modules/pricing/index.js'
 
 /** Every migration, kernel first; names sort by their timestamp prefix across modules. */
 export const migrations: Migrations = {
   ...kernelMigrations,
   ...locationMigrations,
   ...channelMigrations,
+  ...catalogMigrations,
+  ...pricingMigrations,
+  ...inventoryMigrations,
 }
 
 /** Every module's HTTP surface, registered in this order. */
-export const moduleRoutes: readonly ModuleRoutes[] = [accessRoutes, locationRoutes, channelRoutes]
+export const moduleRoutes: readonly ModuleRoutes[] = [
+  accessRoutes,
+  locationRoutes,
+  channelRoutes,
+  catalogRoutes,
+  pricingRoutes,
+  inventoryRoutes,
+]
 
 export type WorkerDeps = { db: Kysely<any>; clock: Clock; logger: Logger }
 
 /** Work that runs on a timer in every server process (each task is safe to run concurrently). */
-export function periodicTasks(_deps: WorkerDeps): PeriodicTask[] {
-  return []
+export function periodicTasks(deps: WorkerDeps): PeriodicTask[] {
+  return [...inventoryTasks(deps)]
 }
 
 /** In-process reactions to other modules' facts. */

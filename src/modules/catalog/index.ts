@@ -1,0 +1,2 @@
+export { catalogRoutes } from './routes.js'
+export { catalogMigrations } from './migrations/index.js'

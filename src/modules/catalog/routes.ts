@@ -1,0 +1,3 @@
+import type { ModuleRoutes } from '../../kernel/http/index.js'
+
+export const catalogRoutes: ModuleRoutes = async () => {}

@@ -1,0 +1,3 @@
+export { inventoryRoutes } from './routes.js'
+export { inventoryMigrations } from './migrations/index.js'
+export { inventoryTasks } from './tasks.js'

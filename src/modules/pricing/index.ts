@@ -1,0 +1,2 @@
+export { pricingRoutes } from './routes.js'
+export { pricingMigrations } from './migrations/index.js'

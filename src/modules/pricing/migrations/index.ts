@@ -1,0 +1,3 @@
+import type { Migrations } from '../../../kernel/db/index.js'
+
+export const pricingMigrations: Migrations = {}
