@@ -1,0 +1,85 @@
+import pino from 'pino'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { openTestDatabase, type TestDatabase } from '../../../test/support/db.js'
+import { engines } from '../../../test/support/engines.js'
+import { fixedClock } from '../clock.js'
+import { inTransaction } from '../db/index.js'
+import { appendEvents } from './append.js'
+import { OutboxDispatcher, type Subscriber } from './dispatcher.js'
+import type { OutboxEvent } from './index.js'
+
+const logger = pino({ level: 'silent' })
+const clock = fixedClock()
+
+function recorder(consumer: string, names: string[] = []) {
+  const seen: OutboxEvent[] = []
+  const subscriber: Subscriber = { consumer, names, handle: async (events) => void seen.push(...events) }
+  return { seen, subscriber }
+}
+
+describe.each(engines)('outbox on %s', (engine) => {
+  let t: TestDatabase
+  beforeAll(async () => {
+    t = await openTestDatabase(engine, 20)
+  })
+  afterAll(() => t.close())
+  beforeEach(() => t.reset())
+
+  it('delivers every committed event once, in commit-safe order, and none that rolled back', async () => {
+    const writers = Array.from({ length: 40 }, (_, i) =>
+      inTransaction(t.db, async (tx) => {
+        await appendEvents(tx, clock, [{ name: 'test.happened', payload: { i, part: 1 } }, { name: 'test.happened', payload: { i, part: 2 } }])
+        if (i % 10 === 9) throw new Error('rolled back')
+      }).catch(() => undefined),
+    )
+    const { seen, subscriber } = recorder('all')
+    const dispatcher = new OutboxDispatcher(t.db, clock, logger)
+    dispatcher.subscribe(subscriber)
+    await Promise.all(writers.map(async (w) => { await w; await dispatcher.drain() }))
+    await dispatcher.drain()
+    const delivered = seen.map((e) => `${e.payload.i}/${e.payload.part}`)
+    expect(new Set(delivered).size).toBe(delivered.length)
+    expect(delivered).toHaveLength(36 * 2)
+    expect(delivered.some((d) => d.startsWith('9/'))).toBe(false)
+    // The two events of one transaction arrive together and in the order they were appended.
+    for (let k = 0; k < seen.length; k += 2) {
+      expect(seen[k]!.payload.i).toBe(seen[k + 1]!.payload.i)
+      expect([seen[k]!.payload.part, seen[k + 1]!.payload.part]).toEqual([1, 2])
+    }
+  })
+
+  it('resumes from its checkpoint after a restart and filters by name', async () => {
+    await inTransaction(t.db, (tx) => appendEvents(tx, clock, [{ name: 'a.one', payload: {} }, { name: 'b.two', payload: {} }]))
+    const first = recorder('only-a', ['a.one'])
+    const d1 = new OutboxDispatcher(t.db, clock, logger)
+    d1.subscribe(first.subscriber)
+    await d1.drain()
+    expect(first.seen.map((e) => e.name)).toEqual(['a.one'])
+
+    await inTransaction(t.db, (tx) => appendEvents(tx, clock, [{ name: 'a.one', payload: { n: 2 } }]))
+    const second = recorder('only-a', ['a.one'])
+    const d2 = new OutboxDispatcher(t.db, clock, logger)
+    d2.subscribe(second.subscriber)
+    await d2.drain()
+    expect(second.seen.map((e) => e.payload)).toEqual([{ n: 2 }])
+  })
+
+  it('redelivers a batch whose handler failed, with the handler writes rolled back', async () => {
+    await inTransaction(t.db, (tx) => appendEvents(tx, clock, [{ name: 'x.done', payload: {} }]))
+    let calls = 0
+    const dispatcher = new OutboxDispatcher(t.db, clock, logger)
+    dispatcher.subscribe({
+      consumer: 'flaky',
+      names: ['x.done'],
+      handle: async (_events, tx) => {
+        calls++
+        await appendEvents(tx, clock, [{ name: 'y.derived', payload: { call: calls } }])
+        if (calls === 1) throw new Error('transient')
+      },
+    })
+    await expect(dispatcher.drain()).rejects.toThrow('transient')
+    await dispatcher.drain()
+    const derived = await t.db.selectFrom('kernel.outbox').select('payload').where('name', '=', 'y.derived').execute()
+    expect(derived.map((r) => r.payload)).toEqual([{ call: 2 }])
+  })
+})
