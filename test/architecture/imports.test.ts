@@ -8,7 +8,8 @@ function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name)
     if (statSync(path).isDirectory()) return files(path)
-    return path.endsWith('.ts') && !path.endsWith('.test.ts') ? [path] : []
+    // testing.ts files are test helpers that live beside their module: test code, not production.
+    return path.endsWith('.ts') && !/\.test\.ts$|testing\.ts$/.test(path) ? [path] : []
   })
 }
 

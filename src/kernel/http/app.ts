@@ -16,6 +16,7 @@ import type { Clock } from '../clock.js'
 import { installAuth } from './auth-hook.js'
 import { installNotFoundHandler } from './method-not-allowed.js'
 import { installProblemHandler } from './problem-handler.js'
+import { Problem } from './problem-schema.js'
 
 /** What every module's routes receive from `main`. */
 export type AppDeps = {
@@ -52,6 +53,10 @@ export async function buildHttp(options: HttpOptions): Promise<FastifyInstance> 
   installProblemHandler(app)
   installNotFoundHandler(app)
   installAuth(app, options.deps.db, options.deps.clock)
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/v1/') || !route.schema) return
+    route.schema.response = { ...(route.schema.response as object), '4XX': Problem }
+  })
 
   await app.register(swagger, {
     openapi: {
