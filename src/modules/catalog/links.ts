@@ -1,7 +1,7 @@
 import type { Clock } from '../../kernel/clock.js'
 import { crossModule, type Tx } from '../../kernel/db/index.js'
 import { validationFailed, type FieldError } from '../../kernel/errors.js'
-import { listChannels } from '../channels/index.js'
+import { assertChannelsExist } from '../channels/index.js'
 import { beginChange, existingProducts, finishChange, type Change } from './changes.js'
 import type { CatalogTables } from './db.js'
 import type { SetChannelsBody, SetRelationsBody } from './schema.js'
@@ -52,18 +52,6 @@ export async function setRelations(
   return finishChange(tx, clock, before, ['relations'])
 }
 
-/** Throws `validation-failed` naming every channel code that does not exist, at its path. */
-export async function assertChannelsExist(
-  tx: Tx<CatalogTables>,
-  refs: readonly { code: string; path: string }[],
-) {
-  if (refs.length === 0) return
-  const known = new Set((await listChannels(crossModule(tx))).map((c) => c.code))
-  const missing = refs.filter((r) => !known.has(r.code))
-  if (missing.length > 0)
-    throw validationFailed(missing.map((r) => ({ path: r.path, message: `no channel ${r.code}` })))
-}
-
 /**
  * Sets which channels sell a product (null: every channel). Unknown channel codes are
  * `validation-failed` at `channels.<i>`. A touchpoint of a channel left out no longer lists the
@@ -77,7 +65,7 @@ export async function setChannels(
 ): Promise<Change> {
   const channels = input.channels === null ? null : [...new Set(input.channels)]
   await assertChannelsExist(
-    tx,
+    crossModule(tx),
     (input.channels ?? []).map((code, i) => ({ code, path: `channels.${i}` })),
   )
   const before = await beginChange(tx, id)

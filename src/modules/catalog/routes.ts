@@ -1,13 +1,14 @@
 import type { FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { channelOf, recordAudit } from '../../kernel/auth/index.js'
-import { inTransaction, type Tx } from '../../kernel/db/index.js'
+import { crossModule, inTransaction, type Tx } from '../../kernel/db/index.js'
 import { DomainError } from '../../kernel/errors.js'
 import { pageOf, sendWrite, type ModuleRoutes } from '../../kernel/http/index.js'
 import { createCategory, listCategories } from './categories.js'
 import { addVariants, updateProduct, updateVariant, type Change } from './changes.js'
 import type { CatalogTables } from './db.js'
-import { assertChannelsExist, setChannels, setRelations } from './links.js'
+import { assertChannelsExist } from '../channels/index.js'
+import { setChannels, setRelations } from './links.js'
 import { createProduct } from './products.js'
 import { getProduct, listProducts, type ProductKey } from './queries.js'
 import {
@@ -46,7 +47,7 @@ export async function viewerChannel(
     }
     return own
   }
-  if (asked !== undefined) await assertChannelsExist(tx, [{ code: asked, path: 'query.channel' }])
+  if (asked !== undefined) await assertChannelsExist(crossModule(tx), [{ code: asked, path: 'query.channel' }])
   return asked ?? null
 }
 

@@ -1,7 +1,7 @@
 import { createKey, type AccessTables } from '../../kernel/auth/index.js'
 import type { Clock } from '../../kernel/clock.js'
 import { crossModule, type Tx } from '../../kernel/db/index.js'
-import { alreadyExists, notFound } from '../../kernel/errors.js'
+import { alreadyExists, notFound, validationFailed } from '../../kernel/errors.js'
 import { newId } from '../../kernel/ids.js'
 import { assertLocationsExist, listLocations } from '../locations/index.js'
 import type { ChannelRow, ChannelsTables } from './db.js'
@@ -108,4 +108,19 @@ export async function sellingLocations(
   if (channel?.sells_from) return channel.sells_from
   if (channel?.location && (channel.kind === 'pos' || channel.kind === 'kiosk')) return [channel.location]
   return (await listLocations(crossModule(tx), { capability: 'shipFrom' })).map((l) => l.code)
+}
+
+/** Throws `validation-failed` naming every channel code that does not exist, at its path. */
+export async function assertChannelsExist(
+  tx: Tx<ChannelsTables>,
+  refs: readonly { code: string; path: string }[],
+): Promise<void> {
+  if (refs.length === 0) return
+  const codes = [...new Set(refs.map((r) => r.code))]
+  const found = await tx.selectFrom('channels.channel').select('code').where('code', 'in', codes).execute()
+  const known = new Set(found.map((r) => r.code))
+  const missing = refs.filter((r) => !known.has(r.code))
+  if (missing.length > 0) {
+    throw validationFailed(missing.map((r) => ({ path: r.path, message: `no channel ${r.code}` })))
+  }
 }

@@ -4,7 +4,7 @@ import { crossModule, type Tx } from '../../kernel/db/index.js'
 import { notFound, validationFailed } from '../../kernel/errors.js'
 import { formatMoney, type Currency } from '../../kernel/money.js'
 import { appendEvents } from '../../kernel/outbox/index.js'
-import { listChannels } from '../channels/index.js'
+import { assertChannelsExist } from '../channels/index.js'
 import type { PricingTables } from './db.js'
 import { basePrices, effectivePrices, effectiveView, priceChanged } from './prices.js'
 import type { OverrideView, SetOverrideBody, SkuPricesView } from './schema.js'
@@ -55,9 +55,7 @@ export async function skuPrices(
 
 /** Throws `validation-failed` at `path` unless `code` names a channel. */
 export async function assertChannelExists(tx: Tx<PricingTables>, code: string, path: string) {
-  const channels = await listChannels(crossModule(tx))
-  if (!channels.some((c) => c.code === code))
-    throw validationFailed([{ path, message: `no channel ${code}` }])
+  await assertChannelsExist(crossModule(tx), [{ code, path }])
 }
 
 /**
