@@ -25,9 +25,12 @@ export type TestApp = {
   close(): Promise<void>
 }
 
-/** The whole HTTP app on a private test database, driven through `inject` (no socket). */
-export async function startTestApp(engine: EngineKind): Promise<TestApp> {
-  const database = await openTestDatabase(engine)
+/**
+ * The whole HTTP app on a private test database, driven through `inject` (no socket).
+ * `poolSize` sets the PostgreSQL pool, for suites that need real concurrency.
+ */
+export async function startTestApp(engine: EngineKind, options: { poolSize?: number } = {}): Promise<TestApp> {
+  const database = await openTestDatabase(engine, options.poolSize)
   const clock = fixedClock('2026-03-01T10:00:00Z')
   const config = { ...loadConfig({}), demo: false }
   const { app, dispatcher } = await assemble(

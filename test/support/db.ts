@@ -58,6 +58,14 @@ export async function openTestDatabase(engine: EngineKind, poolSize = 10): Promi
     closeEngine = async () => {
       await db.destroy()
       const admin = kyselyOnServer<any>(serverUrl, 1)
+      // pg's pool.end() resolves before its sockets close; forcing the drop while they are still
+      // open makes each one fail with 57P01 as an uncaught error, so let them go first.
+      for (let i = 0; i < 40; i++) {
+        const open = await sql<{ n: number }>`
+          select count(*)::int as n from pg_stat_activity where datname = ${name}`.execute(admin)
+        if (open.rows[0]!.n === 0) break
+        await new Promise((r) => setTimeout(r, 50))
+      }
       await sql.raw(`drop database if exists ${name} with (force)`).execute(admin)
       await admin.destroy()
     }

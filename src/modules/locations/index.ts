@@ -1,5 +1,5 @@
 export { locationRoutes } from './routes.js'
 export { locationMigrations } from './migrations/index.js'
-export { getLocation, listLocations, assertLocationsExist } from './service.js'
+export { createLocation, getLocation, listLocations, assertLocationsExist } from './service.js'
 export type { LocationsTables } from './db.js'
-export type { LocationView } from './schema.js'
+export type { CreateLocationBody, LocationView } from './schema.js'
