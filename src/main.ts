@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { loadConfig } from './config.js'
 import { DataDirInUseError } from './kernel/db/index.js'
-import { makeLogger, startServer } from './server.js'
 
 const usage = `omnia — omnichannel commerce and customer engine
 
@@ -20,6 +19,8 @@ Settings come from the environment: PORT, HOST, OMNIA_DATA_DIR, DATABASE_URL, OM
 OMNIA_DEMO, LOG_LEVEL (see README).`
 
 async function serve() {
+  // Loaded here, not at the top: the other commands start faster without the HTTP stack.
+  const { makeLogger, startServer } = await import('./server.js')
   const config = loadConfig()
   const logger = makeLogger(config.logLevel)
   const runtime = await startServer(config, logger)
