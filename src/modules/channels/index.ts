@@ -1,5 +1,12 @@
 export { channelRoutes } from './routes.js'
 export { channelMigrations } from './migrations/index.js'
-export { assertChannelsExist, createChannel, findChannel, issueTouchpointKey, listChannels, sellingLocations } from './service.js'
+export {
+  assertChannelsExist,
+  createChannel,
+  findChannel,
+  issueTouchpointKey,
+  listChannels,
+  sellingLocations,
+} from './service.js'
 export type { ChannelsTables } from './db.js'
 export type { ChannelView, CreateChannelBody } from './schema.js'
