@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
 import { sql, type Kysely } from 'kysely'
 import { inject } from 'vitest'
+import { configurationChanged } from '../../src/kernel/config-cache.js'
 import { kyselyOnPglite, kyselyOnServer, type EngineKind } from '../../src/kernel/db/index.js'
 import { withDatabaseName } from './postgres-url.js'
 
@@ -70,6 +71,7 @@ export async function openTestDatabase(engine: EngineKind, poolSize = 10): Promi
       await admin.destroy()
     }
   }
+  configurationChanged()
   const tables = await sql<{ name: string }>`
     select format('%I.%I', table_schema, table_name) as name from information_schema.tables
     where table_type = 'BASE TABLE'
@@ -81,6 +83,7 @@ export async function openTestDatabase(engine: EngineKind, poolSize = 10): Promi
     db,
     url,
     reset: async () => {
+      configurationChanged()
       if (list) await sql.raw(`truncate ${list} restart identity cascade`).execute(db)
     },
     close: closeEngine,

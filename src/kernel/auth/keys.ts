@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { Clock } from '../clock.js'
 import type { Tx } from '../db/index.js'
 import { notFound } from '../errors.js'
@@ -173,6 +173,8 @@ export async function expireKey(tx: Tx<AccessTables>, idOrPrefix: string, expire
 export async function ensureAdminKey(tx: Tx<AccessTables>, clock: Clock, plain: string) {
   const parts = splitKey(plain)
   if (!parts) throw new RangeError('OMNIA_ADMIN_KEY must look like omk_xxxxxxxx_<43 characters of base64url>')
+  // Several processes starting at once on one server would all find no key and all insert it.
+  await sql`select pg_advisory_xact_lock(hashtext('omnia.ensure-admin-key'))`.execute(tx)
   const existing = await tx
     .selectFrom('access.api_key')
     .select(['id', 'secret_hash'])

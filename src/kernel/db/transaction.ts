@@ -46,3 +46,13 @@ export type AnyTx = Transaction<any>
 export function crossModule(tx: AnyTx): AnyTx {
   return tx
 }
+
+/**
+ * Runs a read on the pool directly, without BEGIN and COMMIT: two round trips fewer for hot
+ * reads (stock answers at the counter). Only for reads whose statements need not see one
+ * snapshot; the function must not write. Services keep their `Tx` parameter: a Kysely instance
+ * runs their queries the same way.
+ */
+export function withoutTransaction<DB, T>(db: Kysely<DB>, read: (tx: Transaction<DB>) => Promise<T>): Promise<T> {
+  return read(db as unknown as Transaction<DB>)
+}

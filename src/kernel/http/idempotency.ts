@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Kysely, Transaction } from 'kysely'
 import type { Clock } from '../clock.js'
-import { inTransaction } from '../db/index.js'
+import { configurationChanged } from '../config-cache.js'
+import { inTransaction, type GroupCommit } from '../db/index.js'
 import { DomainError, validationFailed } from '../errors.js'
 
 export type IdempotencyTables = {
@@ -39,6 +40,8 @@ function idempotencyKeyOf(req: FastifyRequest): string | undefined {
  * retry's insert waits on the unique index until the first commits, then finds the stored
  * answer and replays it (same status, same body). The same key with another request is 409.
  * A refused write rolls back its key too, so the client may retry after fixing the cause.
+ * With `group`, a write without a key shares its commit with concurrent ones (see GroupCommit
+ * for the contract `work` must then keep).
  */
 export async function sendWrite<DB, T>(
   req: FastifyRequest,
@@ -46,9 +49,12 @@ export async function sendWrite<DB, T>(
   deps: { db: Kysely<DB>; clock: Clock },
   status: number,
   work: (tx: Transaction<DB>) => Promise<T>,
+  group?: GroupCommit<DB>,
 ) {
   const key = idempotencyKeyOf(req)
-  if (!key) return reply.code(status).send(await inTransaction(deps.db, work))
+  if (!key) {
+    return reply.code(status).send(await (group ? group.run(work) : inTransaction(deps.db, work)))
+  }
   const owner = req.principal.keyId
   const hash = requestHash(req)
   const result = await inTransaction(deps.db as unknown as Kysely<IdempotencyTables>, async (tx) => {
@@ -81,4 +87,23 @@ export async function sendWrite<DB, T>(
   })
   if (result.replayed) reply.header('idempotent-replayed', 'true')
   return reply.code(result.status).send(result.body)
+}
+
+/**
+ * `sendWrite` for writes that change configuration (locations, channels): once the write has
+ * committed, every process-local configuration cache reloads, before any later request of this
+ * process can read it.
+ */
+export async function changeConfiguration<DB, T>(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  deps: { db: Kysely<DB>; clock: Clock },
+  status: number,
+  work: (tx: Transaction<DB>) => Promise<T>,
+) {
+  try {
+    return await sendWrite(req, reply, deps, status, work)
+  } finally {
+    configurationChanged()
+  }
 }

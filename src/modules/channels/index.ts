@@ -7,6 +7,8 @@ export {
   issueTouchpointKey,
   listChannels,
   sellingLocations,
+  sellingMap,
+  type SellingMap,
 } from './service.js'
 export type { ChannelsTables } from './db.js'
 export type { ChannelView, CreateChannelBody } from './schema.js'

@@ -1,5 +1,6 @@
 import { createKey, type AccessTables } from '../../kernel/auth/index.js'
 import type { Clock } from '../../kernel/clock.js'
+import { ConfigCache } from '../../kernel/config-cache.js'
 import { crossModule, type Tx } from '../../kernel/db/index.js'
 import { alreadyExists, notFound, validationFailed } from '../../kernel/errors.js'
 import { newId } from '../../kernel/ids.js'
@@ -93,21 +94,41 @@ export async function updateChannel(tx: Tx<ChannelsTables>, clock: Clock, code: 
   return { before: toView(before), after: toView(after) }
 }
 
+/** Where each channel sells stock from, and the ship-from locations (for staff callers). */
+export type SellingMap = {
+  readonly byChannel: ReadonlyMap<string, readonly string[]>
+  readonly shipFrom: readonly string[]
+}
+
+const selling = new ConfigCache<SellingMap>()
+
 /**
- * The location codes a channel sells stock from: its explicit list, else its own store for a
- * pos or kiosk, else every location that ships. A caller with no channel (staff) gets every
- * ship-from location.
+ * The location codes every channel sells stock from: its explicit list, else its own store for
+ * a pos or kiosk, else every location that ships. Two queries, then cached (see ConfigCache):
+ * reservations and stock answers read it on every request.
  */
+export async function sellingMap(tx: Tx<ChannelsTables>): Promise<SellingMap> {
+  return selling.get(async () => {
+    const channels = await tx.selectFrom('channels.channel').selectAll().execute()
+    const shipFrom = (await listLocations(crossModule(tx), { capability: 'shipFrom' })).map((l) => l.code)
+    const byChannel = new Map<string, readonly string[]>(
+      channels.map((c) => {
+        if (c.sells_from) return [c.code, c.sells_from]
+        if (c.location && (c.kind === 'pos' || c.kind === 'kiosk')) return [c.code, [c.location]]
+        return [c.code, shipFrom]
+      }),
+    )
+    return { byChannel, shipFrom }
+  })
+}
+
+/** The location codes one channel sells from; a caller with no channel (staff) gets every ship-from location. */
 export async function sellingLocations(
   tx: Tx<ChannelsTables>,
   channelCode: string | null,
-): Promise<string[]> {
-  const channel = channelCode
-    ? await tx.selectFrom('channels.channel').selectAll().where('code', '=', channelCode).executeTakeFirst()
-    : undefined
-  if (channel?.sells_from) return channel.sells_from
-  if (channel?.location && (channel.kind === 'pos' || channel.kind === 'kiosk')) return [channel.location]
-  return (await listLocations(crossModule(tx), { capability: 'shipFrom' })).map((l) => l.code)
+): Promise<readonly string[]> {
+  const map = await sellingMap(tx)
+  return (channelCode ? map.byChannel.get(channelCode) : undefined) ?? map.shipFrom
 }
 
 /** Throws `validation-failed` naming every channel code that does not exist, at its path. */

@@ -1,8 +1,8 @@
 import { crossModule, type Tx } from '../../kernel/db/index.js'
 import { validationFailed } from '../../kernel/errors.js'
 import { decodeCursor, toPage, type Page } from '../../kernel/http/index.js'
-import { listChannels, type ChannelView } from '../channels/index.js'
-import { assertLocationsExist, listLocations } from '../locations/index.js'
+import { sellingMap } from '../channels/index.js'
+import { assertLocationsExist } from '../locations/index.js'
 import type { InventoryTables } from './db.js'
 import { availableOf } from './events.js'
 import { assertSkuFound } from './references.js'
@@ -38,22 +38,9 @@ const levelColumns = [
 ] as const
 
 /**
- * The locations a channel sells from — the rule of the channels module's `sellingLocations`,
- * applied to every channel from one list of channels and one list of ship-from locations.
- */
-function sellsFromOf(channel: ChannelView, shipFrom: readonly string[]): readonly string[] {
-  if (channel.sellsFrom) return channel.sellsFrom
-  if (channel.location && (channel.kind === 'pos' || channel.kind === 'kiosk'))
-    return [channel.location]
-  return shipFrom
-}
-
-const usesDefault = (c: ChannelView) => sellsFromOf(c, []).length === 0
-
-/**
  * A SKU's stock everywhere and what each channel may promise: per location on-hand, reserved,
  * safety stock and available; per channel the sum of available over the locations it sells
- * from. The same answer whichever key asks. Three queries whatever the number of channels.
+ * from. The same answer whichever key asks. One query; channels' locations come from a cache.
  * An unknown SKU is `not-found`; a known SKU never stocked answers zeros.
  */
 export async function stockOf(tx: InventoryTx, sku: string): Promise<StockView> {
@@ -64,10 +51,7 @@ export async function stockOf(tx: InventoryTx, sku: string): Promise<StockView> 
     .orderBy('location')
     .execute()
   if (rows.length === 0) await assertSkuFound(tx, sku)
-  const channels = await listChannels(crossModule(tx))
-  const shipFrom = channels.some(usesDefault)
-    ? (await listLocations(crossModule(tx), { capability: 'shipFrom' })).map((l) => l.code)
-    : []
+  const { byChannel } = await sellingMap(crossModule(tx))
   const availableAt = new Map(rows.map((r) => [r.location, availableOf(r)]))
   const sum = (locations: readonly string[]) =>
     locations.reduce((n, l) => n + (availableAt.get(l) ?? 0), 0)
@@ -78,7 +62,7 @@ export async function stockOf(tx: InventoryTx, sku: string): Promise<StockView> 
       const { sku: _sku, ...view } = toLevelView(r)
       return view
     }),
-    channels: Object.fromEntries(channels.map((c) => [c.code, sum(sellsFromOf(c, shipFrom))])),
+    channels: Object.fromEntries([...byChannel].map(([code, at]) => [code, sum(at)])),
   }
 }
 

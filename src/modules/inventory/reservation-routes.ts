@@ -1,5 +1,5 @@
 import { recordAudit } from '../../kernel/auth/index.js'
-import { crossModule, inTransaction } from '../../kernel/db/index.js'
+import { crossModule, GroupCommit, inTransaction } from '../../kernel/db/index.js'
 import { sendWrite, type ModuleRoutes } from '../../kernel/http/index.js'
 import {
   callerOf,
@@ -14,6 +14,9 @@ const tags = ['inventory']
 
 export const reservationRoutes: ModuleRoutes = async (app, deps) => {
   const { db, clock } = deps
+  // Reservations are the hottest write: concurrent ones share a commit. `reserve` writes
+  // nothing before its last refusal (its grant is one guarded statement), as GroupCommit needs.
+  const group = new GroupCommit(db)
 
   app.post(
     '/v1/inventory/reservations',
@@ -42,7 +45,7 @@ export const reservationRoutes: ModuleRoutes = async (app, deps) => {
           req.id,
         )
         return reservation
-      }),
+      }, group),
   )
 
   app.get(

@@ -1,5 +1,5 @@
 import { actorOf, recordAudit } from '../../kernel/auth/index.js'
-import { crossModule, inTransaction } from '../../kernel/db/index.js'
+import { crossModule, inTransaction, withoutTransaction } from '../../kernel/db/index.js'
 import { pageOf, sendWrite, type ModuleRoutes } from '../../kernel/http/index.js'
 import { recordMovement } from './movements.js'
 import { ledgerOf, listStock, stockOf } from './queries.js'
@@ -49,7 +49,7 @@ export const inventoryRoutes: ModuleRoutes = async (app, deps) => {
       schema: { tags, params: SkuParams, response: { 200: StockView } },
       config: { scope: 'inventory:read' },
     },
-    async (req) => inTransaction(db, (tx) => stockOf(tx, req.params.sku)),
+    async (req) => withoutTransaction(db, (tx) => stockOf(tx, req.params.sku)),
   )
 
   app.get(

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { recordAudit } from '../../kernel/auth/index.js'
 import { inTransaction } from '../../kernel/db/index.js'
-import { sendWrite, type ModuleRoutes } from '../../kernel/http/index.js'
+import { changeConfiguration, type ModuleRoutes } from '../../kernel/http/index.js'
 import { CreateLocationBody, LocationListQuery, LocationParams, LocationView, UpdateLocationBody } from './schema.js'
 import { createLocation, getLocation, listLocations, updateLocation } from './service.js'
 
@@ -14,7 +14,7 @@ export const locationRoutes: ModuleRoutes = async (app, deps) => {
       config: { scope: 'locations:write' },
     },
     (req, reply) =>
-      sendWrite(req, reply, deps, 201, async (tx) => {
+      changeConfiguration(req, reply, deps, 201, async (tx) => {
         const location = await createLocation(tx, clock, req.body)
         await recordAudit(tx, clock, req.principal, { action: 'location.created', resource: 'location', resourceId: location.id, after: location }, req.id)
         return location
@@ -46,7 +46,7 @@ export const locationRoutes: ModuleRoutes = async (app, deps) => {
       config: { scope: 'locations:write' },
     },
     (req, reply) =>
-      sendWrite(req, reply, deps, 200, async (tx) => {
+      changeConfiguration(req, reply, deps, 200, async (tx) => {
         const { before, after } = await updateLocation(tx, clock, req.params.code, req.body)
         await recordAudit(tx, clock, req.principal, { action: 'location.updated', resource: 'location', resourceId: after.id, before, after }, req.id)
         return after
