@@ -22,12 +22,33 @@ export async function inTransaction<DB, T>(
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction().execute(work)
+      return await db.transaction().execute(async (tx) => {
+        const hooks = new Map<string, () => Promise<void>>()
+        commitHooks.set(tx, hooks)
+        const result = await work(tx)
+        for (const hook of hooks.values()) await hook()
+        return result
+      })
     } catch (err) {
       if (!isRetryable(err) || attempt >= attempts) throw err
       await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt))
     }
   }
+}
+
+const commitHooks = new WeakMap<object, Map<string, () => Promise<void>>>()
+
+/**
+ * Runs `hook` at the end of a transaction opened by `inTransaction`, just before it commits,
+ * once per `key` (the first registration wins). Answers false when `tx` did not come from
+ * `inTransaction`, and the caller must then do the work at once. Lets a mechanism such as the
+ * outbox gather a transaction's writes into one statement.
+ */
+export function beforeCommit(tx: object, key: string, hook: () => Promise<void>): boolean {
+  const hooks = commitHooks.get(tx)
+  if (!hooks) return false
+  if (!hooks.has(key)) hooks.set(key, hook)
+  return true
 }
 
 /** The SQLSTATE of a database error, when it is one. */

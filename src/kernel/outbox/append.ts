@@ -1,5 +1,6 @@
+import { sql } from 'kysely'
 import type { Clock } from '../clock.js'
-import type { Tx } from '../db/index.js'
+import { beforeCommit, type Tx } from '../db/index.js'
 import type { OutboxTables } from './db.js'
 
 /** A domain fact as delivered to subscribers. */
@@ -21,24 +22,56 @@ export type NewEvent = {
   profileId?: string | null
 }
 
+type Row = {
+  name: string
+  version: number
+  payload: string
+  channel: string | null
+  profileId: string | null
+  occurredAt: Date
+}
+
+const buffers = new WeakMap<object, Row[]>()
+
+// Rows travel as arrays, so one statement takes any number of events.
+async function insertRows(tx: Tx<OutboxTables>, rows: readonly Row[]) {
+  if (rows.length === 0) return
+  await sql`
+    insert into kernel.outbox (name, version, payload, channel, profile_id, occurred_at)
+    select name, version, payload, channel, profile_id, occurred_at from unnest(${rows.map((r) => r.name)}::text[], ${rows.map((r) => r.version)}::int[],
+                         ${rows.map((r) => r.payload)}::jsonb[], ${rows.map((r) => r.channel)}::text[],
+                         ${rows.map((r) => r.profileId)}::text[],
+                         ${rows.map((r) => r.occurredAt.toISOString())}::timestamptz[])
+    with ordinality as e(name, version, payload, channel, profile_id, occurred_at, n)
+    order by n`.execute(tx)
+}
+
 /**
  * Appends facts to the outbox inside the caller's transaction: they exist if and only if the
- * state change that caused them commits. One INSERT for all of them.
+ * state change that caused them commits. In a transaction opened by `inTransaction`, every
+ * event of the transaction is written by one INSERT just before the commit, in append order
+ * (a batch of grouped reservations pays one statement, not one each).
  */
 export async function appendEvents(tx: Tx<OutboxTables>, clock: Clock, events: readonly NewEvent[]) {
   if (events.length === 0) return
   const at = clock.now()
-  await tx
-    .insertInto('kernel.outbox')
-    .values(
-      events.map((e) => ({
-        name: e.name,
-        version: e.version ?? 1,
-        payload: JSON.stringify(e.payload),
-        channel: e.channel ?? null,
-        profile_id: e.profileId ?? null,
-        occurred_at: at,
-      })),
-    )
-    .execute()
+  const rows = events.map((e) => ({
+    name: e.name,
+    version: e.version ?? 1,
+    payload: JSON.stringify(e.payload),
+    channel: e.channel ?? null,
+    profileId: e.profileId ?? null,
+    occurredAt: at,
+  }))
+  const buffer = buffers.get(tx)
+  if (buffer) {
+    buffer.push(...rows)
+    return
+  }
+  const fresh = [...rows]
+  if (beforeCommit(tx, 'outbox', () => insertRows(tx, fresh))) {
+    buffers.set(tx, fresh)
+    return
+  }
+  await insertRows(tx, rows)
 }
