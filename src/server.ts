@@ -29,7 +29,7 @@ export function makeLogger(level: string): Logger {
 /** Builds the HTTP app and workers on an open, migrated database. Does not listen. */
 export async function assemble(engine: Engine<any>, config: Config, logger: Logger, clock: Clock = systemClock) {
   const { db } = engine
-  const deps = { db, clock }
+  const deps = { db, clock, engine: engine.kind }
   const app = await buildHttp({
     logger,
     bodyLimit: config.bodyLimitBytes,

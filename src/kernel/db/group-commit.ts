@@ -45,6 +45,10 @@ export class GroupCommit<DB> {
     this.#lanesBusy++
     try {
       while (this.#queue.length > 0) {
+        // The embedded engine answers through promise callbacks alone: a transaction would run
+        // start to end without ever letting another request reach this queue. One turn of the
+        // event loop lets every request already received line up first.
+        await new Promise((resolve) => setImmediate(resolve))
         const batch = this.#queue.splice(0, this.maxBatch)
         await (batch.length === 1 ? this.#alone(batch[0]!) : this.#together(batch))
       }
@@ -77,7 +81,8 @@ export class GroupCommit<DB> {
         return done
       })
     } catch {
-      await Promise.all(batch.map((item) => this.#alone(item)))
+      // In arrival order, so the outcome is what each would have met without grouping.
+      for (const item of batch) await this.#alone(item)
       return
     }
     outcomes.forEach((o, i) => (o.ok ? batch[i]!.resolve(o.value) : batch[i]!.reject(o.err)))

@@ -13,6 +13,7 @@ import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import { z } from 'zod'
 import type { Clock } from '../clock.js'
+import type { EngineKind } from '../db/index.js'
 import { installAuth } from './auth-hook.js'
 import { installNotFoundHandler } from './method-not-allowed.js'
 import { installProblemHandler } from './problem-handler.js'
@@ -22,6 +23,8 @@ import { Problem } from './problem-schema.js'
 export type AppDeps = {
   db: Kysely<any>
   clock: Clock
+  /** Which engine `db` runs on: a few mechanisms tune themselves to it (never business rules). */
+  engine: EngineKind
 }
 
 /** A module's HTTP surface: a zod-typed Fastify plugin whose options are its dependencies. */

@@ -16,7 +16,8 @@ export const reservationRoutes: ModuleRoutes = async (app, deps) => {
   const { db, clock } = deps
   // Reservations are the hottest write: concurrent ones share a commit. `reserve` writes
   // nothing before its last refusal (its grant is one guarded statement), as GroupCommit needs.
-  const group = new GroupCommit(db)
+  // The embedded engine runs one transaction at a time: one lane makes the biggest groups.
+  const group = new GroupCommit(db, deps.engine === 'pglite' ? 1 : 4)
 
   app.post(
     '/v1/inventory/reservations',
