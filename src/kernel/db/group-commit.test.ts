@@ -3,7 +3,26 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { openTestDatabase, type TestDatabase } from '../../../test/support/db.js'
 import { engines } from '../../../test/support/engines.js'
 import { DomainError } from '../errors.js'
-import { GroupCommit } from './group-commit.js'
+import type { Transaction } from 'kysely'
+import { BatchQueue, type Settled } from './group-commit.js'
+
+type Work = (tx: Transaction<any>) => Promise<number>
+
+/** A queue whose items are functions, each run in turn inside the shared transaction. */
+function groupOf(db: TestDatabase['db']) {
+  return new BatchQueue(db, async (tx, works: readonly Work[]) => {
+    const settled: Settled<number>[] = []
+    for (const work of works) {
+      try {
+        settled.push({ ok: true, value: await work(tx) })
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err
+        settled.push({ ok: false, error: err })
+      }
+    }
+    return settled
+  }, 1)
+}
 
 describe.each(engines)('group commit on %s', (engine) => {
   let t: TestDatabase
@@ -17,23 +36,23 @@ describe.each(engines)('group commit on %s', (engine) => {
   })
   beforeEach(() => sql`truncate kernel.group_commit_probe`.execute(t.db))
 
-  const insert = (n: number) => (tx: Parameters<Parameters<GroupCommit<any>['run']>[0]>[0]) =>
+  const insert = (n: number): Work => (tx) =>
     sql`insert into kernel.group_commit_probe values (${n})`.execute(tx).then(() => n)
   const stored = async () =>
     (await sql<{ n: number }>`select n from kernel.group_commit_probe order by n`.execute(t.db)).rows.map((r) => r.n)
 
   it('commits many concurrent writes, answering each its own result', async () => {
-    const group = new GroupCommit(t.db, 1)
-    const results = await Promise.all(Array.from({ length: 50 }, (_, n) => group.run(insert(n))))
+    const group = groupOf(t.db)
+    const results = await Promise.all(Array.from({ length: 50 }, (_, n) => group.submit(insert(n))))
     expect(results).toEqual(Array.from({ length: 50 }, (_, n) => n))
     expect(await stored()).toEqual(results)
   })
 
   it('answers a refusal to its caller alone while the others commit', async () => {
-    const group = new GroupCommit(t.db, 1)
+    const group = groupOf(t.db)
     const outcomes = await Promise.allSettled(
       Array.from({ length: 20 }, (_, n) =>
-        group.run(async (tx) => {
+        group.submit(async (tx) => {
           if (n % 5 === 0) throw new DomainError('insufficient-stock', `no ${n}`)
           return insert(n)(tx)
         }),
@@ -45,9 +64,9 @@ describe.each(engines)('group commit on %s', (engine) => {
   })
 
   it('reruns every write of a batch alone when one of them breaks the shared transaction', async () => {
-    const group = new GroupCommit(t.db, 1)
+    const group = groupOf(t.db)
     // 7 is written twice: the second insert violates the key and aborts whatever shares its commit.
-    const outcomes = await Promise.allSettled([1, 2, 7, 3, 7, 4].map((n) => group.run(insert(n))))
+    const outcomes = await Promise.allSettled([1, 2, 7, 3, 7, 4].map((n) => group.submit(insert(n))))
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled'])
     expect(await stored()).toEqual([1, 2, 3, 4, 7])
   })

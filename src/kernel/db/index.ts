@@ -2,4 +2,4 @@ export { openEngine, kyselyOnPglite, kyselyOnServer, type Engine, type EngineKin
 export { DataDirInUseError } from './data-dir-lock.js'
 export { inTransaction, beforeCommit, withoutTransaction, sqlState, crossModule, type Tx, type AnyTx } from './transaction.js'
 export { migrateToLatest, pendingMigrations, type Migrations } from './migrations.js'
-export { GroupCommit } from './group-commit.js'
+export { BatchQueue, type Settled } from './group-commit.js'

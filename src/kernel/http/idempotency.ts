@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Kysely, Transaction } from 'kysely'
 import type { Clock } from '../clock.js'
 import { configurationChanged } from '../config-cache.js'
-import { inTransaction, type GroupCommit } from '../db/index.js'
+import { inTransaction } from '../db/index.js'
 import { DomainError, validationFailed } from '../errors.js'
 
 export type IdempotencyTables = {
@@ -40,20 +40,22 @@ function idempotencyKeyOf(req: FastifyRequest): string | undefined {
  * retry's insert waits on the unique index until the first commits, then finds the stored
  * answer and replays it (same status, same body). The same key with another request is 409.
  * A refused write rolls back its key too, so the client may retry after fixing the cause.
- * With `group`, a write without a key shares its commit with concurrent ones (see GroupCommit
- * for the contract `work` must then keep).
+ * `status` may be a function of the result, for writes
+ * whose answer depends on what they found (201 created or 200 existing); a replay answers the
+ * status stored with the key.
  */
 export async function sendWrite<DB, T>(
   req: FastifyRequest,
   reply: FastifyReply,
   deps: { db: Kysely<DB>; clock: Clock },
-  status: number,
+  status: number | ((result: T) => number),
   work: (tx: Transaction<DB>) => Promise<T>,
-  group?: GroupCommit<DB>,
 ) {
+  const statusOf = (result: T) => (typeof status === 'number' ? status : status(result))
   const key = idempotencyKeyOf(req)
   if (!key) {
-    return reply.code(status).send(await (group ? group.run(work) : inTransaction(deps.db, work)))
+    const result = await inTransaction(deps.db, work)
+    return reply.code(statusOf(result)).send(result)
   }
   const owner = req.principal.keyId
   const hash = requestHash(req)
@@ -74,16 +76,18 @@ export async function sendWrite<DB, T>(
       if (stored.request_hash !== hash) {
         throw new DomainError('idempotency-key-reused', `Idempotency-Key ${key} was used with another request`)
       }
-      return { status: stored.status ?? status, body: stored.response as T, replayed: true }
+      const body = stored.response as T
+      return { status: stored.status ?? statusOf(body), body, replayed: true }
     }
     const body = await work(tx as unknown as Transaction<DB>)
+    const answered = statusOf(body)
     await tx
       .updateTable('kernel.idempotency_key')
-      .set({ status, response: JSON.stringify(body) })
+      .set({ status: answered, response: JSON.stringify(body) })
       .where('owner', '=', owner)
       .where('key', '=', key)
       .execute()
-    return { status, body, replayed: false }
+    return { status: answered, body, replayed: false }
   })
   if (result.replayed) reply.header('idempotent-replayed', 'true')
   return reply.code(result.status).send(result.body)

@@ -1,5 +1,7 @@
-import { recordAudit } from '../../kernel/auth/index.js'
-import { crossModule, GroupCommit, inTransaction } from '../../kernel/db/index.js'
+import { recordAudit, type Principal } from '../../kernel/auth/index.js'
+import type { Clock } from '../../kernel/clock.js'
+import { BatchQueue, crossModule, inTransaction, type AnyTx } from '../../kernel/db/index.js'
+import { reserveMany, type ReserveRequest } from './grouped-reservations.js'
 import { sendWrite, type ModuleRoutes } from '../../kernel/http/index.js'
 import {
   callerOf,
@@ -12,12 +14,32 @@ import { IdParams, ReservationView, ReserveBody } from './schema.js'
 
 const tags = ['inventory']
 
+type Submitted = ReserveRequest & { principal: Principal; requestId: string }
+
+function auditReserved(tx: AnyTx, clock: Clock, item: Submitted, reservation: ReservationView) {
+  return recordAudit(
+    tx,
+    clock,
+    item.principal,
+    { action: 'inventory.reserved', resource: 'reservation', resourceId: reservation.id, after: reservation },
+    item.requestId,
+  )
+}
+
 export const reservationRoutes: ModuleRoutes = async (app, deps) => {
   const { db, clock } = deps
-  // Reservations are the hottest write: concurrent ones share a commit. `reserve` writes
-  // nothing before its last refusal (its grant is one guarded statement), as GroupCommit needs.
-  // The embedded engine runs one transaction at a time: one lane makes the biggest groups.
-  const group = new GroupCommit(db, deps.engine === 'pglite' ? 1 : 4)
+  // Reservations are the hottest write: concurrent ones share a commit and, where each line
+  // has one possible location, one statement (reserveMany). The embedded engine runs one
+  // transaction at a time, so one lane makes the biggest groups there.
+  const grouped = new BatchQueue(
+    db,
+    async (tx, items: readonly Submitted[]) => {
+      const outcomes = await reserveMany(tx, clock, items)
+      for (const [i, o] of outcomes.entries()) if (o.ok) await auditReserved(tx, clock, items[i]!, o.value)
+      return outcomes
+    },
+    deps.engine === 'pglite' ? 1 : 4,
+  )
 
   app.post(
     '/v1/inventory/reservations',
@@ -30,23 +52,19 @@ export const reservationRoutes: ModuleRoutes = async (app, deps) => {
       },
       config: { scope: 'inventory:reserve' },
     },
-    (req, reply) =>
-      sendWrite(req, reply, deps, 201, async (tx) => {
-        const reservation = await reserve(tx, clock, callerOf(req.principal), req.body)
-        await recordAudit(
-          crossModule(tx),
-          clock,
-          req.principal,
-          {
-            action: 'inventory.reserved',
-            resource: 'reservation',
-            resourceId: reservation.id,
-            after: reservation,
-          },
-          req.id,
-        )
-        return reservation
-      }, group),
+    async (req, reply) => {
+      const item = { caller: callerOf(req.principal), input: req.body, principal: req.principal, requestId: req.id }
+      // A retry-safe request keeps its own transaction: its key row is written before the
+      // reservation, which a shared group could not undo alone.
+      if (req.headers['idempotency-key'] !== undefined) {
+        return sendWrite(req, reply, deps, 201, async (tx) => {
+          const reservation = await reserve(tx, clock, item.caller, item.input)
+          await auditReserved(crossModule(tx), clock, item, reservation)
+          return reservation
+        })
+      }
+      return reply.code(201).send(await grouped.submit(item))
+    },
   )
 
   app.get(

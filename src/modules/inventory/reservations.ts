@@ -25,7 +25,7 @@ export function callerOf(principal: Principal): Caller {
 
 export type ReserveInput = { lines: readonly ReserveLine[]; ttlSeconds: number; reference: string }
 
-function toView(r: ReservationRow, lines: readonly Allocation[]): ReservationView {
+export function toView(r: ReservationRow, lines: readonly Allocation[]): ReservationView {
   return {
     id: r.id,
     status: r.status,
