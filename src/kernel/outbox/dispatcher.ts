@@ -59,13 +59,35 @@ export class OutboxDispatcher {
     await this.#running
   }
 
-  /** Delivers everything visible now, to every subscriber; for tests and shutdown. */
-  async drain(): Promise<void> {
+  /**
+   * Delivers every event committed before the call to every subscriber; for tests and shutdown.
+   * An event may be committed yet not deliverable for a moment: a transaction elsewhere on the
+   * server (any database of the cluster) holds the snapshot horizon back. So this waits, up to
+   * `timeoutMs`, until nothing committed lies beyond any checkpoint.
+   */
+  async drain(timeoutMs = 15_000): Promise<void> {
+    const deadline = performance.now() + timeoutMs
     for (;;) {
       let delivered = 0
       for (const s of this.#subscribers) delivered += await this.deliverBatch(s)
-      if (delivered === 0) return
+      if (delivered > 0) continue
+      if (!(await this.#anyBehind()) || performance.now() > deadline) return
+      await new Promise((r) => setTimeout(r, 20))
     }
+  }
+
+  async #anyBehind(): Promise<boolean> {
+    for (const s of this.#subscribers) {
+      const behind = await sql<{ behind: boolean }>`
+        select exists (
+          select 1 from kernel.outbox o
+          where (o.tx_id, o.id) > coalesce(
+            (select (c.tx_id, c.event_id) from kernel.consumer_checkpoint c where c.consumer = ${s.consumer}),
+            ('0'::xid8, 0::bigint))
+        ) as behind`.execute(this.db)
+      if (behind.rows[0]?.behind) return true
+    }
+    return false
   }
 
   #schedule(ms: number) {
