@@ -9,6 +9,12 @@ export type Config = {
   demo: boolean
   logLevel: string
   bodyLimitBytes: number
+  /** Base URL of the card provider's API (PaymentIntents-style). */
+  paymentProviderUrl: string
+  /** Secret the provider signs webhook deliveries with. */
+  paymentWebhookSecret: string
+  /** ISO 3166-1 alpha-2 region for phone numbers given without a country code. */
+  defaultPhoneRegion: string
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -17,6 +23,12 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   const n = Number(raw)
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, not ${raw}`)
   return n
+}
+
+function region(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = (env[name] || fallback).toUpperCase()
+  if (!/^[A-Z]{2}$/.test(raw)) throw new Error(`${name} must be an ISO 3166-1 alpha-2 code such as GR, not ${env[name]}`)
+  return raw
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -33,5 +45,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demo: env.OMNIA_DEMO === undefined || env.OMNIA_DEMO === '' ? !databaseUrl : env.OMNIA_DEMO !== '0',
     logLevel: env.LOG_LEVEL || 'info',
     bodyLimitBytes: integer(env, 'OMNIA_BODY_LIMIT_BYTES', 1024 * 1024),
+    // The bundled test provider (`tsx src/adapters/payment-test/server.ts`) listens here by default.
+    paymentProviderUrl: env.OMNIA_PAYMENT_PROVIDER_URL || 'http://127.0.0.1:4242',
+    paymentWebhookSecret: env.OMNIA_PAYMENT_WEBHOOK_SECRET || 'whsec_omnia_test',
+    defaultPhoneRegion: region(env, 'OMNIA_DEFAULT_PHONE_REGION', 'GR'),
   }
 }

@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
+import { testPaymentProvider } from './adapters/payment-test/index.js'
+import { loadConfig } from './config.js'
 import type { Clock } from './kernel/clock.js'
 import type { Migrations } from './kernel/db/index.js'
 import type { ModuleRoutes } from './kernel/http/index.js'
@@ -9,8 +11,10 @@ import type { OutboxDispatcher } from './kernel/outbox/index.js'
 import { accessRoutes } from './modules/access/index.js'
 import { catalogMigrations, catalogRoutes } from './modules/catalog/index.js'
 import { channelMigrations, channelRoutes } from './modules/channels/index.js'
+import { customerMigrations, customerRoutes } from './modules/customers/index.js'
 import { inventoryMigrations, inventoryRoutes, inventoryTasks } from './modules/inventory/index.js'
 import { locationMigrations, locationRoutes } from './modules/locations/index.js'
+import { paymentMigrations, paymentRoutes } from './modules/payments/index.js'
 import { pricingMigrations, pricingRoutes } from './modules/pricing/index.js'
 
 /** Every migration, kernel first; names sort by their timestamp prefix across modules. */
@@ -21,6 +25,8 @@ export const migrations: Migrations = {
   ...catalogMigrations,
   ...pricingMigrations,
   ...inventoryMigrations,
+  ...customerMigrations,
+  ...paymentMigrations,
 }
 
 /** Every module's HTTP surface, registered in this order. */
@@ -31,6 +37,14 @@ export const moduleRoutes: readonly ModuleRoutes[] = [
   catalogRoutes,
   pricingRoutes,
   inventoryRoutes,
+  customerRoutes,
+  // Settings are read per call: the environment of the running process decides the provider.
+  paymentRoutes(
+    testPaymentProvider({
+      baseUrl: () => loadConfig().paymentProviderUrl,
+      webhookSecret: () => loadConfig().paymentWebhookSecret,
+    }),
+  ),
 ]
 
 export type WorkerDeps = { db: Kysely<any>; clock: Clock; logger: Logger }

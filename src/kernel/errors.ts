@@ -17,10 +17,12 @@ export const problems = {
     status: 409,
     title: 'This Idempotency-Key was used with another request',
   },
+  'payment-declined': { status: 402, title: 'The payment was declined' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },
   'unsupported-media-type': { status: 415, title: 'That content type is not accepted' },
   'unprocessable': { status: 422, title: 'The request cannot be carried out' },
   'internal-error': { status: 500, title: 'Something went wrong on our side' },
+  'payment-provider-unavailable': { status: 502, title: 'The payment provider cannot be reached' },
   'unavailable': { status: 503, title: 'The service is not ready' },
 } as const satisfies Record<string, { status: number; title: string }>
 

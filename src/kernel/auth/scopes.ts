@@ -11,8 +11,13 @@ export const scopes = [
   'locations:write',
   'channels:read',
   'channels:write',
+  'customers:read',
+  'customers:write',
   'keys:manage',
   'audit:read',
+  'payments:read',
+  'payments:write',
+  'payments:manage',
 ] as const
 
 export type Scope = (typeof scopes)[number]
@@ -36,24 +41,27 @@ export type ChannelKind = (typeof channelKinds)[number]
 
 const reads: Scope[] = ['catalog:read', 'pricing:read', 'inventory:read', 'locations:read']
 const selling: Scope[] = [...reads, 'inventory:reserve']
+// Touchpoints take payments and check gift card balances; issuing stored value is staff work.
+const paying: Scope[] = [...selling, 'payments:write', 'payments:read']
+const customers: Scope[] = ['customers:read', 'customers:write']
 
 export const roleScopes: Record<StaffRole, readonly Scope[]> = {
   admin: scopes,
   manager: scopes.filter((s) => s !== 'keys:manage' && s !== 'channels:write'),
-  clerk: [...selling, 'inventory:write'],
-  agent: selling,
-  marketer: [...reads, 'channels:read'],
-  analyst: [...reads, 'channels:read', 'audit:read'],
+  clerk: [...selling, 'inventory:write', ...customers, 'payments:write', 'payments:read', 'payments:manage'],
+  agent: [...selling, ...customers, 'payments:write', 'payments:read'],
+  marketer: [...reads, 'channels:read', 'customers:read'],
+  analyst: [...reads, 'channels:read', 'audit:read', 'customers:read'],
 }
 
 /** Touchpoints sell; messaging channels only read what they need to render a message. */
 export const channelKindScopes: Record<ChannelKind, readonly Scope[]> = {
-  web: selling,
-  app: selling,
-  pos: selling,
-  kiosk: selling,
-  social: selling,
-  callcenter: selling,
+  web: [...paying, ...customers],
+  app: [...paying, ...customers],
+  pos: [...paying, ...customers],
+  kiosk: [...paying, ...customers],
+  social: [...paying, ...customers],
+  callcenter: [...paying, ...customers],
   marketplace: selling,
   email: reads,
   sms: reads,

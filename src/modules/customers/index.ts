@@ -1,0 +1,20 @@
+export { customerRoutes } from './routes.js'
+export { customerMigrations } from './migrations/index.js'
+export {
+  addIdentities,
+  findByIdentity,
+  getCustomer,
+  renameCustomer,
+  resolveCustomer,
+  type ResolveInput,
+  type Resolution,
+} from './service.js'
+export { defaultPhoneRegion, normaliseIdentity, normaliseIdentities, type Identity, type RawIdentity } from './identities.js'
+export type { CustomersTables } from './db.js'
+export {
+  IdentityKind,
+  IdentityInput,
+  type CustomerView,
+  type IdentityConflict,
+  type IdentityView,
+} from './schema.js'

@@ -1,0 +1,72 @@
+import { sql } from 'kysely'
+import type { Tx } from '../../kernel/db/index.js'
+import type { CustomersTables, IdentityRow, ProfileRow } from './db.js'
+import { identityKey, type Identity } from './identities.js'
+import type { CustomerView } from './schema.js'
+
+export function toView(profile: ProfileRow, identities: readonly IdentityRow[]): CustomerView {
+  return {
+    id: profile.id,
+    name: profile.name,
+    firstSeenChannel: profile.first_seen_channel,
+    lastSeenAt: profile.last_seen_at.toISOString(),
+    createdAt: profile.created_at.toISOString(),
+    updatedAt: profile.updated_at.toISOString(),
+    identities: identities.map((i) => ({
+      kind: i.kind,
+      value: i.value,
+      isPrimary: i.is_primary,
+      channel: i.source_channel,
+      createdAt: i.created_at.toISOString(),
+    })),
+  }
+}
+
+/** Profiles with their identities, two queries for any number of ids; missing ids are absent. */
+export async function loadViews(tx: Tx<CustomersTables>, ids: readonly string[]): Promise<Map<string, CustomerView>> {
+  if (ids.length === 0) return new Map()
+  const [profiles, identities] = await Promise.all([
+    tx.selectFrom('customers.profile').selectAll().where('id', 'in', [...ids]).execute(),
+    tx
+      .selectFrom('customers.identity')
+      .selectAll()
+      .where('profile_id', 'in', [...ids])
+      .orderBy('kind')
+      .orderBy('is_primary', 'desc')
+      .orderBy('created_at')
+      .orderBy('value')
+      .execute(),
+  ])
+  return new Map(profiles.map((p) => [p.id, toView(p, identities.filter((i) => i.profile_id === p.id))]))
+}
+
+/**
+ * The surviving profile of each id, following `merged_into` to its end (chains are cut at 32
+ * hops so a corrupt cycle cannot loop). Unknown ids are absent from the map.
+ */
+export async function survivorsOf(tx: Tx<CustomersTables>, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map()
+  const rows = await sql<{ start: string; id: string }>`
+    with recursive chain(start, id, merged_into, depth) as (
+      select p.id, p.id, p.merged_into, 0 from customers.profile p where p.id = any(${[...ids]}::text[])
+      union all
+      select c.start, p.id, p.merged_into, c.depth + 1
+      from chain c join customers.profile p on p.id = c.merged_into
+      where c.depth < 32
+    )
+    select start, id from chain where merged_into is null`.execute(tx)
+  return new Map(rows.rows.map((r) => [r.start, r.id]))
+}
+
+/** Which surviving profile owns each identity (by `kind:value`); unknown identities are absent. */
+export async function ownersOf(tx: Tx<CustomersTables>, identities: readonly Identity[]): Promise<Map<string, string>> {
+  if (identities.length === 0) return new Map()
+  const rows = await sql<{ kind: string; value: string; profile_id: string }>`
+    select i.kind, i.value, i.profile_id from customers.identity i
+    join unnest(${identities.map((i) => i.kind)}::text[], ${identities.map((i) => i.value)}::text[])
+      as q(kind, value) on i.kind = q.kind and i.value = q.value`.execute(tx)
+  const survivors = await survivorsOf(tx, [...new Set(rows.rows.map((r) => r.profile_id))])
+  return new Map(
+    rows.rows.map((r) => [identityKey({ kind: r.kind as Identity['kind'], value: r.value }), survivors.get(r.profile_id) ?? r.profile_id]),
+  )
+}
