@@ -23,7 +23,8 @@ function requestHash(req: FastifyRequest): string {
     .digest('hex')
 }
 
-function idempotencyKeyOf(req: FastifyRequest): string | undefined {
+/** The request's `Idempotency-Key`, checked; undefined when it sent none. */
+export function idempotencyKeyOf(req: FastifyRequest): string | undefined {
   const raw = req.headers['idempotency-key']
   if (raw === undefined) return undefined
   if (typeof raw !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(raw)) {

@@ -1,13 +1,11 @@
 import { sql } from 'kysely'
-import { addSeconds, type Clock } from '../../kernel/clock.js'
+import type { Clock } from '../../kernel/clock.js'
 import { crossModule, type Settled, type Tx } from '../../kernel/db/index.js'
 import { DomainError } from '../../kernel/errors.js'
-import { newId } from '../../kernel/ids.js'
 import { appendEvents, type NewEvent } from '../../kernel/outbox/index.js'
-import { sellingLocations } from '../channels/index.js'
 import type { InventoryTables, ReservationRow } from './db.js'
 import { crossingEvents, inventoryEvents, reservationEvent } from './events.js'
-import { reserve, toView, type Caller, type ReserveInput } from './reservations.js'
+import { newReservation, reserve, sellableFor, toView, type Caller, type ReserveInput } from './reservations.js'
 import type { ReservationView } from './schema.js'
 import { fixedPlan, type Allocation } from './sourcing.js'
 import { keyOf, type Level } from './stock.js'
@@ -122,22 +120,8 @@ export async function reserveMany(
   const outcomes: (Settled<ReservationView> | undefined)[] = requests.map(() => undefined)
   const fixed: Fixed[] = []
   for (const [idx, { caller, input }] of requests.entries()) {
-    const sellable = input.lines.some((l) => !l.location)
-      ? await sellingLocations(crossModule(tx), caller.channel)
-      : []
-    const allocations = fixedPlan(input.lines, sellable)
-    if (!allocations) continue
-    const reservation: ReservationRow = {
-      id: newId('res'),
-      status: 'active',
-      reference: input.reference,
-      channel: caller.channel,
-      actor: caller.actor,
-      expires_at: addSeconds(now, input.ttlSeconds),
-      created_at: now,
-      updated_at: now,
-    }
-    fixed.push({ idx, reservation, allocations })
+    const allocations = fixedPlan(input.lines, await sellableFor(tx, caller, input))
+    if (allocations) fixed.push({ idx, reservation: newReservation(caller, input, now), allocations })
   }
   if (fixed.length > 1) {
     const { granted, levels } = await grantGroup(tx, now, fixed)

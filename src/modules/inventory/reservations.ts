@@ -37,6 +37,25 @@ export function toView(r: ReservationRow, lines: readonly Allocation[]): Reserva
   }
 }
 
+/** The locations lines without one may come from: none needed when every line names one. */
+export async function sellableFor(tx: InventoryTx, caller: Caller, input: ReserveInput) {
+  return input.lines.some((l) => !l.location) ? sellingLocations(crossModule(tx), caller.channel) : []
+}
+
+/** The row a reservation will be stored as, once granted. */
+export function newReservation(caller: Caller, input: ReserveInput, now: Date): ReservationRow {
+  return {
+    id: newId('res'),
+    status: 'active',
+    reference: input.reference,
+    channel: caller.channel,
+    actor: caller.actor,
+    expires_at: addSeconds(now, input.ttlSeconds),
+    created_at: now,
+    updated_at: now,
+  }
+}
+
 /** Locks every row a plan may draw from, in (sku, location) order, and reads it. */
 async function lockCandidates(
   tx: InventoryTx,
@@ -168,20 +187,8 @@ export async function reserve(
   caller: Caller,
   input: ReserveInput,
 ): Promise<ReservationView> {
-  const sellable = input.lines.some((l) => !l.location)
-    ? await sellingLocations(crossModule(tx), caller.channel)
-    : []
-  const now = clock.now()
-  const reservation: ReservationRow = {
-    id: newId('res'),
-    status: 'active',
-    reference: input.reference,
-    channel: caller.channel,
-    actor: caller.actor,
-    expires_at: addSeconds(now, input.ttlSeconds),
-    created_at: now,
-    updated_at: now,
-  }
+  const sellable = await sellableFor(tx, caller, input)
+  const reservation = newReservation(caller, input, clock.now())
   const fixed = fixedPlan(input.lines, sellable)
   let attempt = fixed ? await grant(tx, reservation, fixed) : null
   let allocations = fixed ?? []

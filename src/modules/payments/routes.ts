@@ -2,8 +2,8 @@ import type { FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { channelOf, recordAudit } from '../../kernel/auth/index.js'
 import { crossModule, inTransaction, type Tx } from '../../kernel/db/index.js'
-import { DomainError, validationFailed } from '../../kernel/errors.js'
-import { sendWrite, type ModuleRoutes } from '../../kernel/http/index.js'
+import { DomainError } from '../../kernel/errors.js'
+import { idempotencyKeyOf, sendWrite, type ModuleRoutes } from '../../kernel/http/index.js'
 import type { PaymentsTables } from './db.js'
 import { authorizeOperation, captureOperation, declineOf, runStaged } from './operations.js'
 import { refundOperation, voidOperation } from './reversals.js'
@@ -28,17 +28,6 @@ import {
   toStoredValueView,
 } from './stored-value.js'
 import { applyWebhookEvent } from './webhooks.js'
-
-function requestKeyOf(req: FastifyRequest): string | undefined {
-  const raw = req.headers['idempotency-key']
-  if (raw === undefined) return undefined
-  if (typeof raw !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(raw)) {
-    throw validationFailed([
-      { path: 'headers.idempotency-key', message: 'must be 1 to 255 visible ASCII characters' },
-    ])
-  }
-  return raw
-}
 
 const tags = ['payments']
 
@@ -68,7 +57,7 @@ export function paymentRoutes(provider: PaymentProvider): ModuleRoutes {
         config: { scope: 'payments:write' },
       },
       async (req, reply) => {
-        const requestKey = requestKeyOf(req)
+        const requestKey = idempotencyKeyOf(req)
         const origin = {
           channel: channelOf(req.principal),
           ownerKey: req.principal.keyId,
