@@ -15,6 +15,8 @@ export type Config = {
   paymentWebhookSecret: string
   /** ISO 3166-1 alpha-2 region for phone numbers given without a country code. */
   defaultPhoneRegion: string
+  /** Minutes without a change after which an active cart with lines is announced abandoned. */
+  cartAbandonMinutes: number
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -49,5 +51,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     paymentProviderUrl: env.OMNIA_PAYMENT_PROVIDER_URL || 'http://127.0.0.1:4242',
     paymentWebhookSecret: env.OMNIA_PAYMENT_WEBHOOK_SECRET || 'whsec_omnia_test',
     defaultPhoneRegion: region(env, 'OMNIA_DEFAULT_PHONE_REGION', 'GR'),
+    cartAbandonMinutes: integer(env, 'OMNIA_CART_ABANDON_MINUTES', 60),
   }
 }

@@ -9,13 +9,16 @@ import type { PeriodicTask } from './kernel/jobs/periodic.js'
 import { kernelMigrations } from './kernel/migrations.js'
 import type { OutboxDispatcher } from './kernel/outbox/index.js'
 import { accessRoutes } from './modules/access/index.js'
+import { cartMigrations, cartRoutes, cartTasks } from './modules/carts/index.js'
 import { catalogMigrations, catalogRoutes } from './modules/catalog/index.js'
 import { channelMigrations, channelRoutes } from './modules/channels/index.js'
 import { customerMigrations, customerRoutes } from './modules/customers/index.js'
+import { eventMigrations, eventRoutes, eventTasks } from './modules/events/index.js'
 import { inventoryMigrations, inventoryRoutes, inventoryTasks } from './modules/inventory/index.js'
 import { locationMigrations, locationRoutes } from './modules/locations/index.js'
 import { paymentMigrations, paymentRoutes } from './modules/payments/index.js'
 import { pricingMigrations, pricingRoutes } from './modules/pricing/index.js'
+import { promotionMigrations, promotionRoutes } from './modules/promotions/index.js'
 
 /** Every migration, kernel first; names sort by their timestamp prefix across modules. */
 export const migrations: Migrations = {
@@ -27,6 +30,9 @@ export const migrations: Migrations = {
   ...inventoryMigrations,
   ...customerMigrations,
   ...paymentMigrations,
+  ...promotionMigrations,
+  ...eventMigrations,
+  ...cartMigrations,
 }
 
 /** Every module's HTTP surface, registered in this order. */
@@ -38,6 +44,8 @@ export const moduleRoutes: readonly ModuleRoutes[] = [
   pricingRoutes,
   inventoryRoutes,
   customerRoutes,
+  promotionRoutes,
+  eventRoutes,
   // Settings are read per call: the environment of the running process decides the provider.
   paymentRoutes(
     testPaymentProvider({
@@ -45,13 +53,14 @@ export const moduleRoutes: readonly ModuleRoutes[] = [
       webhookSecret: () => loadConfig().paymentWebhookSecret,
     }),
   ),
+  cartRoutes,
 ]
 
 export type WorkerDeps = { db: Kysely<any>; clock: Clock; logger: Logger }
 
 /** Work that runs on a timer in every server process (each task is safe to run concurrently). */
 export function periodicTasks(deps: WorkerDeps): PeriodicTask[] {
-  return [...inventoryTasks(deps)]
+  return [...inventoryTasks(deps), ...eventTasks(deps), ...cartTasks(deps, () => loadConfig().cartAbandonMinutes)]
 }
 
 /** In-process reactions to other modules' facts. */

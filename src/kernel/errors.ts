@@ -21,6 +21,7 @@ export const problems = {
   'payload-too-large': { status: 413, title: 'The request body is too large' },
   'unsupported-media-type': { status: 415, title: 'That content type is not accepted' },
   'unprocessable': { status: 422, title: 'The request cannot be carried out' },
+  'coupon-not-applicable': { status: 422, title: 'That coupon or promotion cannot be used here' },
   'internal-error': { status: 500, title: 'Something went wrong on our side' },
   'payment-provider-unavailable': { status: 502, title: 'The payment provider cannot be reached' },
   'unavailable': { status: 503, title: 'The service is not ready' },

@@ -48,3 +48,33 @@ export function formatMoney({ amount, currency }: Money, locale = 'en'): string 
   const separator = new Intl.NumberFormat(locale).formatToParts(1.5).find((p) => p.type === 'decimal')
   return `${whole}${separator?.value ?? '.'}${fraction} ${currency}`
 }
+
+/**
+ * Splits `amount` (integer minor units) over `weights` in proportion, exactly: the parts sum to
+ * `amount`, none is negative, and each lies within one unit of its exact share. Each part first
+ * gets the floor of its share; the units left over go to the largest remainders, ties to the
+ * earlier weight, so the same input always splits the same way. BigInt arithmetic keeps
+ * `amount × weight` exact beyond 2^53. All weights zero: only an amount of zero can be split.
+ */
+export function allocate(amount: number, weights: readonly number[]): number[] {
+  if (!Number.isSafeInteger(amount) || amount < 0) throw new RangeError(`cannot allocate ${amount}`)
+  if (weights.some((w) => !Number.isSafeInteger(w) || w < 0)) {
+    throw new RangeError('weights must be non-negative safe integers')
+  }
+  const total = weights.reduce((sum, w) => sum + BigInt(w), 0n)
+  if (total === 0n) {
+    if (amount === 0) return weights.map(() => 0)
+    throw new RangeError(`cannot allocate ${amount} over weights that sum to zero`)
+  }
+  const whole = BigInt(amount)
+  const parts = weights.map((w) => (whole * BigInt(w)) / total)
+  const remainders = weights.map((w, i) => ({ i, rest: (whole * BigInt(w)) % total }))
+  let left = Number(whole - parts.reduce((sum, p) => sum + p, 0n))
+  remainders.sort((a, b) => (a.rest === b.rest ? a.i - b.i : a.rest > b.rest ? -1 : 1))
+  for (const { i } of remainders) {
+    if (left === 0) break
+    parts[i] = parts[i]! + 1n
+    left--
+  }
+  return parts.map(Number)
+}

@@ -18,6 +18,14 @@ export const scopes = [
   'payments:read',
   'payments:write',
   'payments:manage',
+  'carts:read',
+  'carts:write',
+  'events:read',
+  'events:write',
+  'promotions:read',
+  'promotions:write',
+  // Preview discounts on a basket and redeem them: selling work, not reading.
+  'promotions:apply',
 ] as const
 
 export type Scope = (typeof scopes)[number]
@@ -39,31 +47,34 @@ export const channelKinds = [
 ] as const
 export type ChannelKind = (typeof channelKinds)[number]
 
-const reads: Scope[] = ['catalog:read', 'pricing:read', 'inventory:read', 'locations:read']
-const selling: Scope[] = [...reads, 'inventory:reserve']
+const reads: Scope[] = ['catalog:read', 'pricing:read', 'inventory:read', 'locations:read', 'promotions:read']
+const selling: Scope[] = [...reads, 'inventory:reserve', 'promotions:apply']
 // Touchpoints take payments and check gift card balances; issuing stored value is staff work.
 const paying: Scope[] = [...selling, 'payments:write', 'payments:read']
 const customers: Scope[] = ['customers:read', 'customers:write']
+// Every touchpoint may send behavioural events (Segment-compatible ingestion); staff inspect them.
+const tracking: Scope[] = ['events:write']
+const carts: Scope[] = ['carts:read', 'carts:write']
 
 export const roleScopes: Record<StaffRole, readonly Scope[]> = {
   admin: scopes,
-  manager: scopes.filter((s) => s !== 'keys:manage' && s !== 'channels:write'),
-  clerk: [...selling, 'inventory:write', ...customers, 'payments:write', 'payments:read', 'payments:manage'],
-  agent: [...selling, ...customers, 'payments:write', 'payments:read'],
-  marketer: [...reads, 'channels:read', 'customers:read'],
-  analyst: [...reads, 'channels:read', 'audit:read', 'customers:read'],
+  manager: scopes.filter((s) => s !== 'keys:manage' && s !== 'channels:write' && s !== 'events:write'),
+  clerk: [...selling, 'inventory:write', ...customers, 'payments:write', 'payments:read', 'payments:manage', ...carts],
+  agent: [...selling, ...customers, 'payments:write', 'payments:read', ...carts, 'events:read'],
+  marketer: [...reads, 'channels:read', 'customers:read', 'carts:read', 'events:read', 'promotions:write'],
+  analyst: [...reads, 'channels:read', 'audit:read', 'customers:read', 'carts:read', 'events:read'],
 }
 
 /** Touchpoints sell; messaging channels only read what they need to render a message. */
 export const channelKindScopes: Record<ChannelKind, readonly Scope[]> = {
-  web: [...paying, ...customers],
-  app: [...paying, ...customers],
-  pos: [...paying, ...customers],
-  kiosk: [...paying, ...customers],
-  social: [...paying, ...customers],
-  callcenter: [...paying, ...customers],
-  marketplace: selling,
-  email: reads,
-  sms: reads,
-  push: reads,
+  web: [...paying, ...customers, ...carts, ...tracking],
+  app: [...paying, ...customers, ...carts, ...tracking],
+  pos: [...paying, ...customers, ...carts, ...tracking],
+  kiosk: [...paying, ...customers, ...carts, ...tracking],
+  social: [...paying, ...customers, ...carts, ...tracking],
+  callcenter: [...paying, ...customers, ...carts, ...tracking],
+  marketplace: [...selling, ...tracking],
+  email: [...reads, ...tracking],
+  sms: [...reads, ...tracking],
+  push: [...reads, ...tracking],
 }

@@ -80,3 +80,27 @@ export function categoryAndDescendants(code: string) {
       select c.code from catalog.category c join tree t on c.parent = t.code
     ) select coalesce(array_agg(code), array[${code}]::text[]) from tree)`
 }
+
+/**
+ * The categories of each SKU's product together with every category above them (a SKU in
+ * T-shirts is also in Clothing), in one query. A SKU that does not exist is absent.
+ */
+export async function categoriesBySku(tx: Tx<CatalogTables>, skus: readonly string[]): Promise<Map<string, string[]>> {
+  if (skus.length === 0) return new Map()
+  const rows = await sql<{ sku: string; categories: string[] }>`
+    with recursive direct(sku, code) as (
+      select v.sku, unnest(p.categories) from catalog.variant v
+      join catalog.product p on p.id = v.product_id
+      where v.sku = any(${[...new Set(skus)]}::text[])
+    ), up(sku, code) as (
+      select sku, code from direct
+      union
+      select up.sku, c.parent from up join catalog.category c on c.code = up.code
+      where c.parent is not null
+    )
+    select v.sku, coalesce(array_agg(distinct up.code) filter (where up.code is not null), '{}') as categories
+    from catalog.variant v left join up on up.sku = v.sku
+    where v.sku = any(${[...new Set(skus)]}::text[])
+    group by v.sku`.execute(tx)
+  return new Map(rows.rows.map((r) => [r.sku, r.categories]))
+}

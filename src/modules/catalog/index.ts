@@ -3,7 +3,7 @@ export { catalogMigrations } from './migrations/index.js'
 export { createProduct, createProducts, assertSkusExist, type CreateOptions } from './products.js'
 export { addVariants, updateProduct, updateVariant, type Change } from './changes.js'
 export { setChannels, setRelations } from './links.js'
-export { createCategory, listCategories } from './categories.js'
+export { createCategory, listCategories, categoriesBySku } from './categories.js'
 export {
   getProduct,
   listProducts,

@@ -1,0 +1,134 @@
+import type { Clock } from '../../kernel/clock.js'
+import { crossModule, type Tx } from '../../kernel/db/index.js'
+import type { Currency } from '../../kernel/money.js'
+import { categoriesBySku } from '../catalog/index.js'
+import { planDiscounts, type PolicyPromotion } from './allocation.js'
+import type { PromotionRow, PromotionsTables } from './db.js'
+import type { EvaluateLine, PlanView } from './schema.js'
+import {
+  codeRefusal,
+  codesWithPromotions,
+  promotionRefusal,
+  targetOf,
+  type Refusal,
+} from './service.js'
+
+export type EvaluateInput = {
+  lines: readonly EvaluateLine[]
+  currency: Currency
+  customerId?: string | null | undefined
+  // The touchpoint asking; promotions do not yet differ by channel, so it is not read.
+  channel: string | null
+  coupon?: string | null | undefined
+}
+
+function toPolicy(row: PromotionRow, code: string | null): PolicyPromotion {
+  return {
+    id: row.id,
+    name: row.name,
+    discount:
+      row.discount_type === 'percentage'
+        ? { type: 'percentage', percentOff: row.percent_off! }
+        : { type: 'fixed', amountOff: row.amount_off_minor! },
+    target: targetOf(row),
+    currency: row.currency,
+    minSpend: row.min_spend_minor,
+    stackable: row.stackable,
+    code,
+  }
+}
+
+/** Times each promotion was redeemed by `customerId`, for the promotions given, in one query. */
+async function customerUses(
+  tx: Tx<PromotionsTables>,
+  customerId: string | null,
+  ids: readonly string[],
+) {
+  if (!customerId || ids.length === 0) return new Map<string, number>()
+  const rows = await tx
+    .selectFrom('promotions.customer_usage')
+    .select(['promotion_id', 'used'])
+    .where('customer_id', '=', customerId)
+    .where('promotion_id', 'in', [...ids])
+    .execute()
+  return new Map(rows.map((r) => [r.promotion_id, r.used]))
+}
+
+function customerRefusal(
+  row: PromotionRow,
+  customerId: string | null,
+  uses: Map<string, number>,
+): Refusal | null {
+  if (row.per_customer_limit === null) return null
+  if (!customerId) return 'customer-required'
+  return (uses.get(row.id) ?? 0) >= row.per_customer_limit ? 'customer-limit-reached' : null
+}
+
+/**
+ * The discount plan for a basket: every automatic promotion that is on and within its window at
+ * the clock's now, plus the coupon's promotion when the code can be used, decided by
+ * `planDiscounts`. Read-only: nothing is reserved, so a plan may no longer hold when the order
+ * redeems it (`redeem` checks again, in SQL). A refused coupon is not an error here: the plan
+ * says why in `refusedCoupon`, so a cart can show it next to the field. Four queries: automatic
+ * promotions, the coupon, the customer's uses, and the SKUs' categories from the catalog.
+ */
+export async function evaluate(
+  tx: Tx<PromotionsTables>,
+  clock: Clock,
+  input: EvaluateInput,
+): Promise<PlanView> {
+  const now = clock.now()
+  const customerId = input.customerId ?? null
+  const automatic = await tx
+    .selectFrom('promotions.promotion')
+    .selectAll()
+    .where('trigger', '=', 'automatic')
+    .where('active', '=', true)
+    .where((eb) => eb.or([eb('starts_at', 'is', null), eb('starts_at', '<=', now)]))
+    .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)]))
+    .execute()
+  const couponCode = input.coupon?.toUpperCase() ?? null
+  const [found] = couponCode ? await codesWithPromotions(tx, [couponCode]) : []
+  const candidates = [...automatic, ...(found ? [found.promotion] : [])]
+  const uses = await customerUses(
+    tx,
+    customerId,
+    candidates.map((p) => p.id),
+  )
+
+  let refusedCoupon: PlanView['refusedCoupon'] = null
+  const policy: PolicyPromotion[] = []
+  const skipped: PlanView['notApplied'] = []
+  for (const row of automatic) {
+    const reason = promotionRefusal(row, now) ?? customerRefusal(row, customerId, uses)
+    if (reason) skipped.push({ promotionId: row.id, code: null, reason })
+    else policy.push(toPolicy(row, null))
+  }
+  if (couponCode) {
+    const reason = !found
+      ? 'unknown-code'
+      : (codeRefusal(found.code, now) ??
+        promotionRefusal(found.promotion, now) ??
+        customerRefusal(found.promotion, customerId, uses))
+    if (reason) refusedCoupon = { code: couponCode, reason }
+    else if (found) policy.push(toPolicy(found.promotion, couponCode))
+  }
+
+  const categories = await categoriesBySku(
+    crossModule(tx),
+    input.lines.map((l) => l.sku),
+  )
+  const plan = planDiscounts(
+    input.lines.map((l) => ({
+      sku: l.sku,
+      categories: categories.get(l.sku) ?? [],
+      quantity: l.quantity,
+      unitPrice: l.unitPrice.amount,
+    })),
+    input.currency,
+    policy,
+  )
+  const couponLost = plan.notApplied.find((n) => n.code !== null)
+  if (couponLost) refusedCoupon = { code: couponLost.code!, reason: couponLost.reason }
+  return { ...plan, notApplied: [...skipped, ...plan.notApplied], refusedCoupon }
+}
