@@ -104,3 +104,24 @@ export async function ledgerOf(
   if (rows.length === 0 && !query.cursor) await assertSkuFound(tx, sku)
   return toPage(rows, query.limit, (r) => [r.id], toLedgerView)
 }
+
+/**
+ * Units available to promise per SKU, summed over `locations`, for many SKUs in one query (a
+ * cart's lines). SKUs with no stock row there answer 0; unknown SKUs are not checked.
+ */
+export async function availableBySku(
+  tx: InventoryTx,
+  skus: readonly string[],
+  locations: readonly string[],
+): Promise<Map<string, number>> {
+  const answer = new Map(skus.map((sku) => [sku, 0]))
+  if (skus.length === 0 || locations.length === 0) return answer
+  const rows = await tx
+    .selectFrom('inventory.stock_level')
+    .select(levelColumns)
+    .where('sku', 'in', [...new Set(skus)])
+    .where('location', 'in', [...new Set(locations)])
+    .execute()
+  for (const r of rows) answer.set(r.sku, (answer.get(r.sku) ?? 0) + availableOf(r))
+  return answer
+}
