@@ -1,0 +1,45 @@
+import type { Selectable } from 'kysely'
+
+/** One Segment-compatible message as received; append-only except for its processing stamp. */
+export type EventTable = {
+  id: string
+  message_id: string
+  // Who wrote it: the touchpoint's channel code, or `key:<id>` for a staff key. messageId is
+  // unique per writer, so two touchpoints choosing the same messageId never shadow each other.
+  writer: string
+  type: string
+  event: string | null
+  user_id: string | null
+  anonymous_id: string | null
+  group_id: string | null
+  previous_id: string | null
+  channel: string | null
+  properties: Record<string, unknown> | null
+  traits: Record<string, unknown> | null
+  context: Record<string, unknown> | null
+  integrations: Record<string, unknown> | null
+  // Corrected for the sender's clock skew; `original_timestamp` is what the sender said.
+  timestamp: Date
+  original_timestamp: Date | null
+  sent_at: Date | null
+  received_at: Date
+  processed_at: Date | null
+  profile_id: string | null
+}
+
+/** An identity an event carried that another profile owns: merging the two is later work. */
+export type IdentityConflictTable = {
+  event_id: string
+  kind: string
+  value: string
+  owner_profile_id: string
+  profile_id: string
+  created_at: Date
+}
+
+export type EventRow = Selectable<EventTable>
+
+export type EventsTables = {
+  'events.event': EventTable
+  'events.identity_conflict': IdentityConflictTable
+}

@@ -1,0 +1,7 @@
+export { eventRoutes } from './routes.js'
+export { eventMigrations } from './migrations/index.js'
+export { eventTasks, processPendingEvents } from './tasks.js'
+export { processEvents } from './processing.js'
+export { insertEvents, toNewEvent, type NewEvent, type Sender, type Envelope } from './ingest.js'
+export type { EventsTables } from './db.js'
+export { EventView, type MessageType } from './schema.js'

@@ -1,0 +1,53 @@
+import type { FastifyRequest } from 'fastify'
+import { channelOf } from '../../kernel/auth/index.js'
+import { inTransaction } from '../../kernel/db/index.js'
+import { pageOf, type ModuleRoutes } from '../../kernel/http/index.js'
+import { ingestionQueue, toNewEvent, type Sender } from './ingest.js'
+import { listEvents } from './queries.js'
+import { Accepted, BatchBody, EventQuery, EventView, maxBatchBytes, maxEventBytes, messageTypes, singleBodies } from './schema.js'
+
+function senderOf(req: FastifyRequest, receivedAt: Date): Sender {
+  const channel = channelOf(req.principal)
+  return { writer: channel ?? `key:${req.principal.keyId}`, channel, receivedAt }
+}
+
+/**
+ * The Segment HTTP Tracking API (write key as Basic user name) and an inspection list. Bodies
+ * over Segment's limits are refused before parsing by route-level body limits; a batch event
+ * over 32 KB is `validation-failed` at `batch.<i>`. Answers `{success: true}` once stored.
+ */
+export const eventRoutes: ModuleRoutes = async (app, { db, clock }) => {
+  const queue = ingestionQueue(db)
+  for (const type of messageTypes) {
+    app.post(
+      `/v1/${type}`,
+      {
+        bodyLimit: maxEventBytes,
+        schema: { tags: ['events'], body: singleBodies[type], response: { 200: Accepted } },
+        config: { scope: 'events:write' },
+      },
+      async (req) => {
+        await queue.submit([toNewEvent(type, req.body, {}, senderOf(req, clock.now()))])
+        return { success: true as const }
+      },
+    )
+  }
+  app.post(
+    '/v1/batch',
+    {
+      bodyLimit: maxBatchBytes,
+      schema: { tags: ['events'], body: BatchBody, response: { 200: Accepted } },
+      config: { scope: 'events:write' },
+    },
+    async (req) => {
+      const sender = senderOf(req, clock.now())
+      await queue.submit(req.body.batch.map((m) => toNewEvent(m.type, m, req.body, sender)))
+      return { success: true as const }
+    },
+  )
+  app.get(
+    '/v1/events',
+    { schema: { tags: ['events'], querystring: EventQuery, response: { 200: pageOf(EventView) } }, config: { scope: 'events:read' } },
+    async (req) => inTransaction(db, (tx) => listEvents(tx, req.query)),
+  )
+}
