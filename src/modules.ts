@@ -13,9 +13,10 @@ import { cartMigrations, cartRoutes, cartTasks } from './modules/carts/index.js'
 import { catalogMigrations, catalogRoutes } from './modules/catalog/index.js'
 import { channelMigrations, channelRoutes } from './modules/channels/index.js'
 import { customerMigrations, customerRoutes } from './modules/customers/index.js'
-import { eventMigrations, eventRoutes, eventTasks } from './modules/events/index.js'
+import { eventMigrations, eventRoutes, eventTasks, timelineSubscriber } from './modules/events/index.js'
 import { inventoryMigrations, inventoryRoutes, inventoryTasks } from './modules/inventory/index.js'
 import { locationMigrations, locationRoutes } from './modules/locations/index.js'
+import { orderMigrations, orderRoutes } from './modules/orders/index.js'
 import { paymentMigrations, paymentRoutes } from './modules/payments/index.js'
 import { pricingMigrations, pricingRoutes } from './modules/pricing/index.js'
 import { promotionMigrations, promotionRoutes } from './modules/promotions/index.js'
@@ -33,7 +34,13 @@ export const migrations: Migrations = {
   ...promotionMigrations,
   ...eventMigrations,
   ...cartMigrations,
+  ...orderMigrations,
 }
+
+const paymentProvider = testPaymentProvider({
+  baseUrl: () => loadConfig().paymentProviderUrl,
+  webhookSecret: () => loadConfig().paymentWebhookSecret,
+})
 
 /** Every module's HTTP surface, registered in this order. */
 export const moduleRoutes: readonly ModuleRoutes[] = [
@@ -47,13 +54,9 @@ export const moduleRoutes: readonly ModuleRoutes[] = [
   promotionRoutes,
   eventRoutes,
   // Settings are read per call: the environment of the running process decides the provider.
-  paymentRoutes(
-    testPaymentProvider({
-      baseUrl: () => loadConfig().paymentProviderUrl,
-      webhookSecret: () => loadConfig().paymentWebhookSecret,
-    }),
-  ),
+  paymentRoutes(paymentProvider),
   cartRoutes,
+  orderRoutes(paymentProvider),
 ]
 
 export type WorkerDeps = { db: Kysely<any>; clock: Clock; logger: Logger }
@@ -64,4 +67,6 @@ export function periodicTasks(deps: WorkerDeps): PeriodicTask[] {
 }
 
 /** In-process reactions to other modules' facts. */
-export function subscribe(_dispatcher: OutboxDispatcher, _deps: WorkerDeps): void {}
+export function subscribe(dispatcher: OutboxDispatcher, deps: WorkerDeps): void {
+  dispatcher.subscribe(timelineSubscriber(deps.clock))
+}

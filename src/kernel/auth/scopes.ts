@@ -26,6 +26,8 @@ export const scopes = [
   'promotions:write',
   // Preview discounts on a basket and redeem them: selling work, not reading.
   'promotions:apply',
+  'orders:read',
+  'orders:write',
 ] as const
 
 export type Scope = (typeof scopes)[number]
@@ -55,26 +57,28 @@ const customers: Scope[] = ['customers:read', 'customers:write']
 // Every touchpoint may send behavioural events (Segment-compatible ingestion); staff inspect them.
 const tracking: Scope[] = ['events:write']
 const carts: Scope[] = ['carts:read', 'carts:write']
+const orders: Scope[] = ['orders:read', 'orders:write']
 
 export const roleScopes: Record<StaffRole, readonly Scope[]> = {
   admin: scopes,
   manager: scopes.filter((s) => s !== 'keys:manage' && s !== 'channels:write' && s !== 'events:write'),
-  clerk: [...selling, 'inventory:write', ...customers, 'payments:write', 'payments:read', 'payments:manage', ...carts],
-  agent: [...selling, ...customers, 'payments:write', 'payments:read', ...carts, 'events:read'],
-  marketer: [...reads, 'channels:read', 'customers:read', 'carts:read', 'events:read', 'promotions:write'],
-  analyst: [...reads, 'channels:read', 'audit:read', 'customers:read', 'carts:read', 'events:read'],
+  clerk: [...selling, 'inventory:write', ...customers, 'payments:write', 'payments:read', 'payments:manage', ...carts, ...orders],
+  agent: [...selling, ...customers, 'payments:write', 'payments:read', ...carts, 'events:read', ...orders],
+  marketer: [...reads, 'channels:read', 'customers:read', 'carts:read', 'events:read', 'promotions:write', 'orders:read'],
+  analyst: [...reads, 'channels:read', 'audit:read', 'customers:read', 'carts:read', 'events:read', 'orders:read'],
 }
 
 /** Touchpoints sell; messaging channels only read what they need to render a message. */
 export const channelKindScopes: Record<ChannelKind, readonly Scope[]> = {
-  web: [...paying, ...customers, ...carts, ...tracking],
-  app: [...paying, ...customers, ...carts, ...tracking],
-  pos: [...paying, ...customers, ...carts, ...tracking],
-  kiosk: [...paying, ...customers, ...carts, ...tracking],
-  social: [...paying, ...customers, ...carts, ...tracking],
-  callcenter: [...paying, ...customers, ...carts, ...tracking],
+  web: [...paying, ...customers, ...carts, ...tracking, ...orders],
+  app: [...paying, ...customers, ...carts, ...tracking, ...orders],
+  pos: [...paying, ...customers, ...carts, ...tracking, ...orders],
+  kiosk: [...paying, ...customers, ...carts, ...tracking, ...orders],
+  social: [...paying, ...customers, ...carts, ...tracking, ...orders],
+  callcenter: [...paying, ...customers, ...carts, ...tracking, ...orders],
   marketplace: [...selling, ...tracking],
   email: [...reads, ...tracking],
-  sms: [...reads, ...tracking],
+  // The SMS gateway reports STOP/START replies, which change a customer's consent.
+  sms: [...reads, ...tracking, 'customers:write'],
   push: [...reads, ...tracking],
 }

@@ -52,15 +52,30 @@ export async function sendWrite<DB, T>(
   status: number | ((result: T) => number),
   work: (tx: Transaction<DB>) => Promise<T>,
 ) {
+  const result = await idempotentWrite(req, deps, status, work)
+  if (result.replayed) reply.header('idempotent-replayed', 'true')
+  return reply.code(result.status).send(result.body)
+}
+
+/**
+ * `sendWrite` without sending: answers the status, the body and whether it was a replay, for
+ * routes with more to do after the write commits (a provider call that must hold no lock).
+ */
+export async function idempotentWrite<DB, T>(
+  req: FastifyRequest,
+  deps: { db: Kysely<DB>; clock: Clock },
+  status: number | ((result: T) => number),
+  work: (tx: Transaction<DB>) => Promise<T>,
+): Promise<{ status: number; body: T; replayed: boolean }> {
   const statusOf = (result: T) => (typeof status === 'number' ? status : status(result))
   const key = idempotencyKeyOf(req)
   if (!key) {
-    const result = await inTransaction(deps.db, work)
-    return reply.code(statusOf(result)).send(result)
+    const body = await inTransaction(deps.db, work)
+    return { status: statusOf(body), body, replayed: false }
   }
   const owner = req.principal.keyId
   const hash = requestHash(req)
-  const result = await inTransaction(deps.db as unknown as Kysely<IdempotencyTables>, async (tx) => {
+  return inTransaction(deps.db as unknown as Kysely<IdempotencyTables>, async (tx) => {
     const claimed = await tx
       .insertInto('kernel.idempotency_key')
       .values({ owner, key, request_hash: hash, status: null, response: null, created_at: deps.clock.now() })
@@ -90,8 +105,6 @@ export async function sendWrite<DB, T>(
       .execute()
     return { status: answered, body, replayed: false }
   })
-  if (result.replayed) reply.header('idempotent-replayed', 'true')
-  return reply.code(result.status).send(result.body)
 }
 
 /**

@@ -125,3 +125,24 @@ export async function availableBySku(
   for (const r of rows) answer.set(r.sku, (answer.get(r.sku) ?? 0) + availableOf(r))
   return answer
 }
+
+/**
+ * Where `skus` have stock to promise: one row per (sku, location) with units available above
+ * zero, in one query, so a refused order can point at another store or at delivery.
+ */
+export async function availableAt(
+  tx: InventoryTx,
+  skus: readonly string[],
+): Promise<{ sku: string; location: string; available: number }[]> {
+  if (skus.length === 0) return []
+  const rows = await tx
+    .selectFrom('inventory.stock_level')
+    .select(levelColumns)
+    .where('sku', 'in', [...new Set(skus)])
+    .orderBy('sku')
+    .orderBy('location')
+    .execute()
+  return rows
+    .map((r) => ({ sku: r.sku, location: r.location, available: availableOf(r) }))
+    .filter((r) => r.available > 0)
+}

@@ -1,0 +1,297 @@
+import { sql } from 'kysely'
+import type { Clock } from '../../kernel/clock.js'
+import { crossModule, type Tx } from '../../kernel/db/index.js'
+import { DomainError } from '../../kernel/errors.js'
+import { newId } from '../../kernel/ids.js'
+import { allocate } from '../../kernel/money.js'
+import { appendEvents } from '../../kernel/outbox/index.js'
+import { resolveCustomer } from '../customers/index.js'
+import { availableAt, reserve, type Caller, type Shortage } from '../inventory/index.js'
+import {
+  recordPayment,
+  type AuthorizeInput,
+  type PaymentOrigin,
+  type PaymentProvider,
+} from '../payments/index.js'
+import { evaluate, redeem } from '../promotions/index.js'
+import { basketOf, couponRefused, priceBasket, type Basket } from './basket.js'
+import type { OrdersTables } from './db.js'
+import { orderViews } from './queries.js'
+import type { OrderPayment, OrderView, PlaceOrderBody } from './schema.js'
+import type { OrderStatus } from './states.js'
+
+type OrdersTx = Tx<OrdersTables>
+
+/** Who places the order: the key's channel and store, the key itself, and the staff key if any. */
+export type OrderOrigin = {
+  channel: string | null
+  touchpoint: string
+  store: string | null
+  staff: string | null
+  actor: string
+}
+
+// Orders hold their stock until fulfilment takes it; the inventory module caps a hold at a week.
+const holdSeconds = 7 * 86_400
+
+/** The payment as recorded for an order; the same input and origin find the same payment again. */
+export function paymentRequest(
+  order: Pick<OrderView, 'id' | 'customerId' | 'totals'>,
+  payment: OrderPayment,
+  channel: string | null,
+): { input: AuthorizeInput; origin: PaymentOrigin } {
+  return {
+    input: {
+      reference: order.id,
+      method: payment.method,
+      amount: { amount: order.totals.total, currency: order.totals.currency },
+      card: payment.card,
+      storedValueCode: payment.code,
+      customerId: order.customerId,
+    },
+    origin: { channel, ownerKey: 'orders', requestKey: order.id },
+  }
+}
+
+/** Adds, per short SKU, every location that does have units, read in one query. */
+async function withElsewhere(tx: OrdersTx, err: DomainError<{ shortages?: Shortage[] }>) {
+  const shortages = err.members.shortages ?? []
+  const stock = await availableAt(
+    crossModule(tx),
+    shortages.map((s) => s.sku),
+  )
+  return new DomainError(err.kind, err.message, {
+    ...err.members,
+    shortages: shortages.map((s) => ({
+      ...s,
+      availableElsewhere: stock
+        .filter((r) => r.sku === s.sku && r.location !== s.location)
+        .map((r) => ({ location: r.location, available: r.available })),
+    })),
+  })
+}
+
+async function reserveBasket(
+  tx: OrdersTx,
+  clock: Clock,
+  caller: Caller,
+  orderId: string,
+  basket: Basket,
+) {
+  const location = basket.fulfillment.location ?? undefined
+  try {
+    return await reserve(crossModule(tx), clock, caller, {
+      lines: basket.lines.map((l) => ({ sku: l.sku, quantity: l.quantity, location })),
+      ttlSeconds: holdSeconds,
+      reference: orderId,
+    })
+  } catch (err) {
+    if (err instanceof DomainError && err.kind === 'insufficient-stock')
+      throw await withElsewhere(tx, err)
+    throw err
+  }
+}
+
+async function discountsOf(
+  tx: OrdersTx,
+  clock: Clock,
+  input: {
+    basket: Basket
+    currency: Parameters<typeof evaluate>[2]['currency']
+    unitOf: (sku: string) => number
+  },
+  customerId: string,
+  channel: string | null,
+  coupon: string | undefined,
+) {
+  const plan = await evaluate(crossModule(tx), clock, {
+    lines: input.basket.lines.map((l) => ({
+      sku: l.sku,
+      quantity: l.quantity,
+      unitPrice: { amount: input.unitOf(l.sku), currency: input.currency },
+    })),
+    currency: input.currency,
+    customerId,
+    channel,
+    coupon: coupon ?? null,
+  })
+  if (plan.refusedCoupon) throw couponRefused(plan.refusedCoupon.code, plan.refusedCoupon.reason)
+  return plan
+}
+
+/**
+ * Places an order in the caller's transaction, everything or nothing: prices from the price
+ * book of the caller's channel, the customer resolved (created when unknown), discounts from
+ * promotions (evaluated, then redeemed with guarded statements), stock reserved under the
+ * order id (at the pick-up store, or from the channel's selling locations by the inventory
+ * module's sourcing), a number from `orders.order_number` (a sequence: unique and increasing,
+ * never a lock), the payment recorded. A card order is `pending_payment` — its authorisation
+ * happens after commit, holding no lock (see `authorizeOrder`); other methods are `confirmed`.
+ *
+ * Throws `insufficient-stock` with `shortages` (each with `availableElsewhere`),
+ * `coupon-not-applicable`, `validation-failed` (unpriced SKU, bad contact), `not-found`
+ * (customer or cart). The reservation and redemption statements carry their own guards, so
+ * concurrent orders for the last units cannot both succeed. Appends `order.placed`.
+ */
+export async function placeOrder(
+  tx: OrdersTx,
+  clock: Clock,
+  provider: PaymentProvider,
+  origin: OrderOrigin,
+  body: PlaceOrderBody,
+): Promise<OrderView> {
+  const basket = await basketOf(tx, origin.channel, body)
+  const { currency, unitOf } = await priceBasket(tx, origin.channel, basket)
+  const { customer } = await resolveCustomer(crossModule(tx), clock, basket.customer)
+  const plan = await discountsOf(
+    tx,
+    clock,
+    { basket, currency, unitOf },
+    customer.id,
+    origin.channel,
+    body.coupon,
+  )
+  const id = newId('ord')
+  const caller: Caller = { actor: origin.actor, channel: origin.channel, location: origin.store }
+  const reservation = await reserveBasket(tx, clock, caller, id, basket)
+  const applied = plan.applied
+  if (applied.length > 0) {
+    await redeem(crossModule(tx), clock, {
+      orderRef: id,
+      customerId: customer.id,
+      channel: origin.channel,
+      promotionIds: applied.filter((a) => a.code === null).map((a) => a.promotionId),
+      codes: applied.flatMap((a) => (a.code ? [a.code] : [])),
+    })
+  }
+  const totals = {
+    subtotal: plan.subtotal,
+    discount: plan.discountTotal,
+    shipping: 0,
+    total: plan.total,
+    currency,
+  }
+  const pay = paymentRequest({ id, customerId: customer.id, totals }, body.payment, origin.channel)
+  const { row: payment } = await recordPayment(
+    crossModule(tx),
+    clock,
+    provider,
+    pay.input,
+    pay.origin,
+  )
+  const status: OrderStatus = body.payment.method === 'card' ? 'pending_payment' : 'confirmed'
+  const now = clock.now()
+  const { rows } = await sql<{
+    n: number
+  }>`select nextval('orders.order_number')::int8 as n`.execute(tx)
+  const order = await tx
+    .insertInto('orders.order')
+    .values({
+      id,
+      number: Number(rows[0]!.n),
+      status,
+      channel: origin.channel,
+      touchpoint: origin.touchpoint,
+      store: origin.store,
+      staff: origin.staff,
+      customer_id: customer.id,
+      currency,
+      subtotal_minor: totals.subtotal,
+      discount_minor: totals.discount,
+      shipping_minor: 0,
+      total_minor: totals.total,
+      fulfillment_method: basket.fulfillment.method,
+      fulfillment_location: basket.fulfillment.location,
+      address:
+        basket.fulfillment.address === null ? null : JSON.stringify(basket.fulfillment.address),
+      payment_method: body.payment.method,
+      payment_id: payment.id,
+      reservation_id: reservation.id,
+      coupon: body.coupon?.toUpperCase() ?? null,
+      cart_id: basket.cartId,
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+  const discountBySku = new Map(plan.lines.map((l) => [l.sku, l.discount]))
+  await tx
+    .insertInto('orders.order_line')
+    .values(
+      splitDiscounts(reservation.lines, discountBySku).map((l, seq) => ({
+        order_id: id,
+        seq,
+        sku: l.sku,
+        quantity: l.quantity,
+        unit_price_minor: unitOf(l.sku),
+        discount_minor: l.discount,
+        location: l.location,
+      })),
+    )
+    .execute()
+  await recordOrderEvent(tx, now, order.id, status, 'placed', {
+    paymentMethod: body.payment.method,
+  })
+  await appendEvents(crossModule(tx), clock, [
+    {
+      name: 'order.placed',
+      version: 1,
+      payload: {
+        orderId: id,
+        number: order.number,
+        customerId: customer.id,
+        status,
+        store: origin.store,
+        total: { amount: totals.total, currency },
+        lines: reservation.lines,
+      },
+      channel: origin.channel,
+      profileId: customer.id,
+    },
+  ])
+  const [view] = await orderViews(tx, [order])
+  return view!
+}
+
+/**
+ * A line reserved from several locations is recorded once per location; its discount is split
+ * over them in proportion to their units (`allocate` keeps the sum exact).
+ */
+function splitDiscounts(
+  lines: readonly { sku: string; location: string; quantity: number }[],
+  discountBySku: ReadonlyMap<string, number>,
+) {
+  const shares = new Map<string, number[]>()
+  for (const sku of new Set(lines.map((l) => l.sku))) {
+    const parts = lines.filter((l) => l.sku === sku)
+    shares.set(
+      sku,
+      allocate(
+        discountBySku.get(sku) ?? 0,
+        parts.map((p) => p.quantity),
+      ),
+    )
+  }
+  return lines.map((l) => ({ ...l, discount: shares.get(l.sku)!.shift()! }))
+}
+
+/** Appends one row to the order's timeline. */
+export async function recordOrderEvent(
+  tx: OrdersTx,
+  at: Date,
+  orderId: string,
+  status: OrderStatus,
+  kind: string,
+  detail: Record<string, unknown> | null = null,
+) {
+  await tx
+    .insertInto('orders.order_event')
+    .values({
+      order_id: orderId,
+      status,
+      kind,
+      detail: detail === null ? null : JSON.stringify(detail),
+      at,
+    })
+    .execute()
+}
