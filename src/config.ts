@@ -1,3 +1,5 @@
+import { createHmac } from 'node:crypto'
+
 /** Every setting Omnia reads, from the environment only. The README lists them with these defaults. */
 export type Config = {
   port: number
@@ -17,6 +19,8 @@ export type Config = {
   defaultPhoneRegion: string
   /** Minutes without a change after which an active cart with lines is announced abandoned. */
   cartAbandonMinutes: number
+  /** Key that signs unsubscribe links (HMAC-SHA256); a link stays valid while the key is unchanged. */
+  unsubscribeSecret: string
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -31,6 +35,14 @@ function region(env: NodeJS.ProcessEnv, name: string, fallback: string): string 
   const raw = (env[name] || fallback).toUpperCase()
   if (!/^[A-Z]{2}$/.test(raw)) throw new Error(`${name} must be an ISO 3166-1 alpha-2 code such as GR, not ${env[name]}`)
   return raw
+}
+
+/**
+ * Without OMNIA_UNSUBSCRIBE_SECRET, links are signed with a key derived from OMNIA_ADMIN_KEY (so
+ * a deployment with an admin key gets a secret no one else knows), else with a development key.
+ */
+function derivedUnsubscribeSecret(adminKey: string | undefined): string {
+  return createHmac('sha256', 'omnia-unsubscribe').update(adminKey || 'omnia-development').digest('base64url')
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -52,5 +64,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     paymentWebhookSecret: env.OMNIA_PAYMENT_WEBHOOK_SECRET || 'whsec_omnia_test',
     defaultPhoneRegion: region(env, 'OMNIA_DEFAULT_PHONE_REGION', 'GR'),
     cartAbandonMinutes: integer(env, 'OMNIA_CART_ABANDON_MINUTES', 60),
+    unsubscribeSecret: env.OMNIA_UNSUBSCRIBE_SECRET || derivedUnsubscribeSecret(env.OMNIA_ADMIN_KEY),
   }
 }

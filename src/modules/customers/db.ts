@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely'
+import type { ConsentTables } from './consent-db.js'
 import type { IdentityKind } from './schema.js'
 
 export type ProfileTable = {
@@ -29,4 +30,4 @@ export type IdentityRow = Selectable<IdentityTable>
 export type CustomersTables = {
   'customers.profile': ProfileTable
   'customers.identity': IdentityTable
-}
+} & ConsentTables

@@ -18,3 +18,7 @@ export {
   type IdentityConflict,
   type IdentityView,
 } from './schema.js'
+export { canContact, inQuietHours, recordConsent, updatePreferences, listConsents, type ContactVerdict, type Recorder } from './consent.js'
+export { unsubscribeToken, readUnsubscribeToken, type UnsubscribeClaim } from './consent-token.js'
+export { smsKeyword } from './consent-sms.js'
+export { ConsentChannel, ConsentPurpose, ConsentStatus, type ConsentView, type ConsentsView, type PreferencesView } from './consent-schema.js'

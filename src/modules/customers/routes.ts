@@ -13,6 +13,7 @@ import {
   ResolvedCustomerView,
   UpdateCustomerBody,
 } from './schema.js'
+import { consentRoutes } from './consent-routes.js'
 import { addIdentities, findByIdentity, getCustomer, renameCustomer, resolveCustomer } from './service.js'
 
 const tags = ['customers']
@@ -82,4 +83,5 @@ export const customerRoutes: ModuleRoutes = async (app, deps) => {
         return after
       }),
   )
+  await app.register(consentRoutes, deps)
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ConsentView, PreferencesView } from './consent-schema.js'
 
 /**
  * Every way a person can be recognised, across touchpoints. Stored in `customers.identity.kind`,
@@ -79,6 +80,8 @@ export const CustomerView = z
     createdAt: z.string(),
     updatedAt: z.string(),
     identities: z.array(IdentityView),
+    consents: z.array(ConsentView).describe('The current choice per channel and purpose'),
+    preferences: PreferencesView,
   })
   .meta({ id: 'Customer' })
 export type CustomerView = z.infer<typeof CustomerView>

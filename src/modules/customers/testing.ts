@@ -31,3 +31,13 @@ export async function simulateMerge(db: Kysely<any>, loser: string, survivor: st
   await sql`update customers.identity set profile_id = ${survivor}, is_primary = false where profile_id = ${loser}`.execute(db)
   await sql`update customers.profile set merged_into = ${survivor} where id = ${loser}`.execute(db)
 }
+
+/** Rows in the consent tables and consent events in the outbox, to show a refusal wrote nothing. */
+export async function consentCounts(db: Kysely<any>) {
+  const rows = await sql<{ events: number; current: number; preferences: number; outbox: number }>`
+    select (select count(*)::int from customers.consent_event) as events,
+           (select count(*)::int from customers.consent) as current,
+           (select count(*)::int from customers.preference) as preferences,
+           (select count(*)::int from kernel.outbox where name in ('customer.consent_changed', 'customer.preferences_changed')) as outbox`.execute(db)
+  return rows.rows[0]!
+}

@@ -1,10 +1,16 @@
 import { sql } from 'kysely'
 import type { Tx } from '../../kernel/db/index.js'
+import { consentViewsOf, noPreferences } from './consent-views.js'
+import type { ConsentView, PreferencesView } from './consent-schema.js'
 import type { CustomersTables, IdentityRow, ProfileRow } from './db.js'
 import { identityKey, type Identity } from './identities.js'
 import type { CustomerView } from './schema.js'
 
-export function toView(profile: ProfileRow, identities: readonly IdentityRow[]): CustomerView {
+export function toView(
+  profile: ProfileRow,
+  identities: readonly IdentityRow[],
+  consent: { consents: ConsentView[]; preferences: PreferencesView } = { consents: [], preferences: noPreferences },
+): CustomerView {
   return {
     id: profile.id,
     name: profile.name,
@@ -19,13 +25,15 @@ export function toView(profile: ProfileRow, identities: readonly IdentityRow[]):
       channel: i.source_channel,
       createdAt: i.created_at.toISOString(),
     })),
+    consents: consent.consents,
+    preferences: consent.preferences,
   }
 }
 
-/** Profiles with their identities, two queries for any number of ids; missing ids are absent. */
+/** Profiles with their identities, consents and preferences, four queries for any number of ids; missing ids are absent. */
 export async function loadViews(tx: Tx<CustomersTables>, ids: readonly string[]): Promise<Map<string, CustomerView>> {
   if (ids.length === 0) return new Map()
-  const [profiles, identities] = await Promise.all([
+  const [profiles, identities, consents] = await Promise.all([
     tx.selectFrom('customers.profile').selectAll().where('id', 'in', [...ids]).execute(),
     tx
       .selectFrom('customers.identity')
@@ -36,8 +44,9 @@ export async function loadViews(tx: Tx<CustomersTables>, ids: readonly string[])
       .orderBy('created_at')
       .orderBy('value')
       .execute(),
+    consentViewsOf(tx, ids),
   ])
-  return new Map(profiles.map((p) => [p.id, toView(p, identities.filter((i) => i.profile_id === p.id))]))
+  return new Map(profiles.map((p) => [p.id, toView(p, identities.filter((i) => i.profile_id === p.id), consents.get(p.id))]))
 }
 
 /**

@@ -1,6 +1,8 @@
 import type { Migrations } from '../../../kernel/db/index.js'
 import * as createTables from './202611250070_customers_create_tables.js'
+import * as consent from './202611250120_customers_consent.js'
 
 export const customerMigrations: Migrations = {
   '202611250070_customers_create_tables': createTables,
+  '202611250120_customers_consent': consent,
 }
