@@ -37,9 +37,25 @@ export type IdentityConflictTable = {
   created_at: Date
 }
 
+/** A domain fact about a person, copied from the outbox; see timeline.ts. */
+export type TimelineEntryTable = {
+  id: string
+  outbox_event_id: number
+  name: string
+  version: number
+  channel: string | null
+  profile_id: string | null
+  anonymous_id: string | null
+  properties: Record<string, unknown>
+  occurred_at: Date
+  recorded_at: Date
+}
+
 export type EventRow = Selectable<EventTable>
+export type TimelineEntryRow = Selectable<TimelineEntryTable>
 
 export type EventsTables = {
   'events.event': EventTable
   'events.identity_conflict': IdentityConflictTable
+  'events.timeline_entry': TimelineEntryTable
 }

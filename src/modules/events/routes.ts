@@ -4,7 +4,20 @@ import { inTransaction } from '../../kernel/db/index.js'
 import { pageOf, type ModuleRoutes } from '../../kernel/http/index.js'
 import { ingestionQueue, toNewEvent, type Sender } from './ingest.js'
 import { listEvents } from './queries.js'
-import { Accepted, BatchBody, EventQuery, EventView, maxBatchBytes, maxEventBytes, messageTypes, singleBodies } from './schema.js'
+import {
+  Accepted,
+  BatchBody,
+  EventQuery,
+  EventView,
+  maxBatchBytes,
+  maxEventBytes,
+  messageTypes,
+  singleBodies,
+  TimelineEntryView,
+  TimelineParams,
+  TimelineQuery,
+} from './schema.js'
+import { customerTimeline } from './timeline.js'
 
 function senderOf(req: FastifyRequest, receivedAt: Date): Sender {
   const channel = channelOf(req.principal)
@@ -49,5 +62,20 @@ export const eventRoutes: ModuleRoutes = async (app, { db, clock }) => {
     '/v1/events',
     { schema: { tags: ['events'], querystring: EventQuery, response: { 200: pageOf(EventView) } }, config: { scope: 'events:read' } },
     async (req) => inTransaction(db, (tx) => listEvents(tx, req.query)),
+  )
+  app.get(
+    '/v1/customers/:id/timeline',
+    {
+      schema: {
+        tags: ['events'],
+        description:
+          "Everything a customer did and everything Omnia did for them, newest first: tracked events from every touchpoint and Omnia's own domain facts (carts, orders, messages, consent…), each with its channel. Staff only (events:read): touchpoints cannot read a person's history.",
+        params: TimelineParams,
+        querystring: TimelineQuery,
+        response: { 200: pageOf(TimelineEntryView) },
+      },
+      config: { scope: 'events:read' },
+    },
+    async (req) => inTransaction(db, (tx) => customerTimeline(tx, req.params.id, req.query)),
   )
 }

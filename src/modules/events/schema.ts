@@ -135,3 +135,30 @@ export const EventView = z
   })
   .meta({ id: 'TrackedEvent' })
 export type EventView = z.infer<typeof EventView>
+
+/** What a timeline entry is: a Segment message type, or `domain` for Omnia's own facts. */
+export const TimelineEntryType = z.enum([...(Object.keys(kinds) as MessageType[]), 'domain'])
+export type TimelineEntryType = z.infer<typeof TimelineEntryType>
+
+export const TimelineParams = z.object({ id: z.string().min(1).max(64) })
+
+export const TimelineQuery = PageQuery.extend({
+  channel: z.string().min(1).max(64).optional().describe('Only entries from this channel code'),
+  type: TimelineEntryType.optional(),
+})
+export type TimelineQuery = z.infer<typeof TimelineQuery>
+
+export const TimelineEntryView = z
+  .object({
+    id: z.string(),
+    at: z.string().describe('When it happened (tracked events: corrected for clock skew)'),
+    type: TimelineEntryType,
+    name: z
+      .string()
+      .nullable()
+      .describe('The tracked event or page/screen name, or the domain fact such as cart.updated'),
+    channel: z.string().nullable().describe('The channel code of the touchpoint it came from'),
+    properties: Json.describe('Properties (traits for identify and group; the payload for domain facts)'),
+  })
+  .meta({ id: 'TimelineEntry' })
+export type TimelineEntryView = z.infer<typeof TimelineEntryView>
