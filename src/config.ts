@@ -19,6 +19,8 @@ export type Config = {
   defaultPhoneRegion: string
   /** Minutes without a change after which an active cart with lines is announced abandoned. */
   cartAbandonMinutes: number
+  /** Hours a fulfilment waits in `ready_for_pickup` before it expires and its stock goes back. */
+  pickupHoldHours: number
   /** Key that signs unsubscribe links (HMAC-SHA256); a link stays valid while the key is unchanged. */
   unsubscribeSecret: string
 }
@@ -64,6 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     paymentWebhookSecret: env.OMNIA_PAYMENT_WEBHOOK_SECRET || 'whsec_omnia_test',
     defaultPhoneRegion: region(env, 'OMNIA_DEFAULT_PHONE_REGION', 'GR'),
     cartAbandonMinutes: integer(env, 'OMNIA_CART_ABANDON_MINUTES', 60),
+    pickupHoldHours: integer(env, 'OMNIA_PICKUP_HOLD_HOURS', 72),
     unsubscribeSecret: env.OMNIA_UNSUBSCRIBE_SECRET || derivedUnsubscribeSecret(env.OMNIA_ADMIN_KEY),
   }
 }

@@ -13,10 +13,15 @@ import { cartMigrations, cartRoutes, cartTasks } from './modules/carts/index.js'
 import { catalogMigrations, catalogRoutes } from './modules/catalog/index.js'
 import { channelMigrations, channelRoutes } from './modules/channels/index.js'
 import { customerMigrations, customerRoutes } from './modules/customers/index.js'
+import {
+  fulfillmentMigrations,
+  fulfillmentRoutes,
+  fulfillmentTasks,
+} from './modules/fulfillment/index.js'
 import { eventMigrations, eventRoutes, eventTasks, timelineSubscriber } from './modules/events/index.js'
 import { inventoryMigrations, inventoryRoutes, inventoryTasks } from './modules/inventory/index.js'
 import { locationMigrations, locationRoutes } from './modules/locations/index.js'
-import { orderMigrations, orderRoutes } from './modules/orders/index.js'
+import { orderFollower, orderMigrations, orderRoutes } from './modules/orders/index.js'
 import { paymentMigrations, paymentRoutes } from './modules/payments/index.js'
 import { pricingMigrations, pricingRoutes } from './modules/pricing/index.js'
 import { promotionMigrations, promotionRoutes } from './modules/promotions/index.js'
@@ -35,6 +40,7 @@ export const migrations: Migrations = {
   ...eventMigrations,
   ...cartMigrations,
   ...orderMigrations,
+  ...fulfillmentMigrations,
 }
 
 const paymentProvider = testPaymentProvider({
@@ -57,13 +63,19 @@ export const moduleRoutes: readonly ModuleRoutes[] = [
   paymentRoutes(paymentProvider),
   cartRoutes,
   orderRoutes(paymentProvider),
+  fulfillmentRoutes(paymentProvider, orderFollower),
 ]
 
 export type WorkerDeps = { db: Kysely<any>; clock: Clock; logger: Logger }
 
 /** Work that runs on a timer in every server process (each task is safe to run concurrently). */
 export function periodicTasks(deps: WorkerDeps): PeriodicTask[] {
-  return [...inventoryTasks(deps), ...eventTasks(deps), ...cartTasks(deps, () => loadConfig().cartAbandonMinutes)]
+  return [
+    ...inventoryTasks(deps),
+    ...eventTasks(deps),
+    ...cartTasks(deps, () => loadConfig().cartAbandonMinutes),
+    ...fulfillmentTasks(deps, paymentProvider, orderFollower, () => loadConfig().pickupHoldHours),
+  ]
 }
 
 /** In-process reactions to other modules' facts. */

@@ -13,6 +13,8 @@ export const scopes = [
   'channels:write',
   'customers:read',
   'customers:write',
+  // Merge and unmerge customer profiles: staff judgement, never a touchpoint's.
+  'customers:merge',
   'keys:manage',
   'audit:read',
   'payments:read',
@@ -28,6 +30,8 @@ export const scopes = [
   'promotions:apply',
   'orders:read',
   'orders:write',
+  'fulfillment:read',
+  'fulfillment:write',
 ] as const
 
 export type Scope = (typeof scopes)[number]
@@ -58,12 +62,13 @@ const customers: Scope[] = ['customers:read', 'customers:write']
 const tracking: Scope[] = ['events:write']
 const carts: Scope[] = ['carts:read', 'carts:write']
 const orders: Scope[] = ['orders:read', 'orders:write']
+const fulfillment: Scope[] = ['fulfillment:read', 'fulfillment:write']
 
 export const roleScopes: Record<StaffRole, readonly Scope[]> = {
   admin: scopes,
   manager: scopes.filter((s) => s !== 'keys:manage' && s !== 'channels:write' && s !== 'events:write'),
-  clerk: [...selling, 'inventory:write', ...customers, 'payments:write', 'payments:read', 'payments:manage', ...carts, ...orders],
-  agent: [...selling, ...customers, 'payments:write', 'payments:read', ...carts, 'events:read', ...orders],
+  clerk: [...selling, 'inventory:write', ...customers, 'customers:merge', 'payments:write', 'payments:read', 'payments:manage', ...carts, ...orders, ...fulfillment],
+  agent: [...selling, ...customers, 'customers:merge', 'payments:write', 'payments:read', ...carts, 'events:read', ...orders, 'fulfillment:read'],
   marketer: [...reads, 'channels:read', 'customers:read', 'carts:read', 'events:read', 'promotions:write', 'orders:read'],
   analyst: [...reads, 'channels:read', 'audit:read', 'customers:read', 'carts:read', 'events:read', 'orders:read'],
 }
@@ -72,10 +77,10 @@ export const roleScopes: Record<StaffRole, readonly Scope[]> = {
 export const channelKindScopes: Record<ChannelKind, readonly Scope[]> = {
   web: [...paying, ...customers, ...carts, ...tracking, ...orders],
   app: [...paying, ...customers, ...carts, ...tracking, ...orders],
-  pos: [...paying, ...customers, ...carts, ...tracking, ...orders],
+  pos: [...paying, ...customers, ...carts, ...tracking, ...orders, ...fulfillment],
   kiosk: [...paying, ...customers, ...carts, ...tracking, ...orders],
   social: [...paying, ...customers, ...carts, ...tracking, ...orders],
-  callcenter: [...paying, ...customers, ...carts, ...tracking, ...orders],
+  callcenter: [...paying, ...customers, ...carts, ...tracking, ...orders, 'fulfillment:read'],
   marketplace: [...selling, ...tracking],
   email: [...reads, ...tracking],
   // The SMS gateway reports STOP/START replies, which change a customer's consent.

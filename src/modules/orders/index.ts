@@ -7,6 +7,7 @@ export {
   reverseOrderPayment,
   settleOrderPayment,
 } from './lifecycle.js'
+export { orderFollower } from './following.js'
 export { getOrder, listOrders, customerOrders, trackOrder } from './queries.js'
 export { transitions as orderTransitions, orderStatuses, type OrderStatus } from './states.js'
 export type { OrdersTables } from './db.js'

@@ -3,6 +3,7 @@ import type { Clock } from '../../kernel/clock.js'
 import { crossModule, inTransaction, type Tx } from '../../kernel/db/index.js'
 import { DomainError } from '../../kernel/errors.js'
 import { appendEvents } from '../../kernel/outbox/index.js'
+import { cancelOrderFulfillments } from '../fulfillment/index.js'
 import { releaseReservation } from '../inventory/index.js'
 import {
   authorizeOperation,
@@ -29,7 +30,7 @@ type OrdersTx = Tx<OrdersTables>
  * cannot both win. Null when the order is already in `to` (the other racer got there);
  * `illegal-transition` naming the allowed targets otherwise.
  */
-async function moveOrder(
+export async function moveOrder(
   tx: OrdersTx,
   clock: Clock,
   id: string,
@@ -50,7 +51,7 @@ async function moveOrder(
 }
 
 /** Gives back what an order held: its stock (unless expiry already did) and its redemptions. */
-async function releaseHolds(tx: OrdersTx, clock: Clock, order: OrderRow) {
+export async function releaseHolds(tx: OrdersTx, clock: Clock, order: OrderRow) {
   try {
     await releaseReservation(crossModule(tx), clock, order.reservation_id)
   } catch (err) {
@@ -135,7 +136,8 @@ export async function authorizeOrder(
 
 /**
  * Cancels an order before shipment: guarded by the transitions table (`illegal-transition`
- * with `allowed` otherwise; `not-found`), releases its stock and promotion redemptions, records
+ * with `allowed` otherwise; `not-found`), releases its stock and promotion redemptions, cancels
+ * its fulfilments not yet handed over, records
  * the timeline and appends `order.cancelled`. The payment is reversed after commit by
  * `reverseOrderPayment`, since a card void talks to the provider.
  */
@@ -151,6 +153,7 @@ export async function cancelOrder(
   if (!moved) assertTransition('cancelled', 'cancelled')
   if (!moved) throw new Error(`order ${id}: cancelled twice`)
   await releaseHolds(tx, clock, moved)
+  await cancelOrderFulfillments(crossModule(tx), clock, id)
   await recordOrderEvent(tx, clock.now(), id, 'cancelled', 'cancelled', {
     by: detail.actor,
     reason: detail.reason ?? null,

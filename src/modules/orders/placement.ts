@@ -6,6 +6,7 @@ import { newId } from '../../kernel/ids.js'
 import { allocate } from '../../kernel/money.js'
 import { appendEvents } from '../../kernel/outbox/index.js'
 import { resolveCustomer } from '../customers/index.js'
+import { createFulfillments } from '../fulfillment/index.js'
 import { availableAt, reserve, type Caller, type Shortage } from '../inventory/index.js'
 import {
   recordPayment,
@@ -125,7 +126,8 @@ async function discountsOf(
  * promotions (evaluated, then redeemed with guarded statements), stock reserved under the
  * order id (at the pick-up store, or from the channel's selling locations by the inventory
  * module's sourcing), a number from `orders.order_number` (a sequence: unique and increasing,
- * never a lock), the payment recorded. A card order is `pending_payment` — its authorisation
+ * never a lock), the payment recorded, one fulfilment per location the stock was reserved at
+ * (`allocated`; see the fulfillment module). A card order is `pending_payment` — its authorisation
  * happens after commit, holding no lock (see `authorizeOrder`); other methods are `confirmed`.
  *
  * Throws `insufficient-stock` with `shortages` (each with `availableElsewhere`),
@@ -229,6 +231,16 @@ export async function placeOrder(
       })),
     )
     .execute()
+  await createFulfillments(crossModule(tx), clock, {
+    orderId: id,
+    orderNumber: order.number,
+    customerId: customer.id,
+    channel: origin.channel,
+    method: basket.fulfillment.method,
+    reservationId: reservation.id,
+    payment: { id: payment.id, method: body.payment.method },
+    lines: reservation.lines,
+  })
   await recordOrderEvent(tx, now, order.id, status, 'placed', {
     paymentMethod: body.payment.method,
   })

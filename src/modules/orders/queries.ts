@@ -3,16 +3,17 @@ import { DomainError, notFound, validationFailed } from '../../kernel/errors.js'
 import { decodeCursor, toPage, type Page } from '../../kernel/http/index.js'
 import type { Currency } from '../../kernel/money.js'
 import { findByIdentity, getCustomer } from '../customers/index.js'
+import { fulfillmentsOfOrders } from '../fulfillment/index.js'
 import type { OrderRow, OrdersTables } from './db.js'
 import type { OrderListQuery, OrderView } from './schema.js'
 
 type OrdersTx = Tx<OrdersTables>
 
-/** Views of many orders with their lines and timelines: three queries whatever the count. */
+/** Views of orders with lines, timelines and fulfilments: five queries whatever the count. */
 export async function orderViews(tx: OrdersTx, rows: readonly OrderRow[]): Promise<OrderView[]> {
   if (rows.length === 0) return []
   const ids = rows.map((r) => r.id)
-  const [lines, events] = await Promise.all([
+  const [lines, events, fulfillments] = await Promise.all([
     tx
       .selectFrom('orders.order_line')
       .selectAll()
@@ -25,6 +26,7 @@ export async function orderViews(tx: OrdersTx, rows: readonly OrderRow[]): Promi
       .where('order_id', 'in', ids)
       .orderBy('id')
       .execute(),
+    fulfillmentsOfOrders(crossModule(tx), ids),
   ])
   return rows.map((r) => {
     const money = (amount: number) => ({ amount, currency: r.currency as Currency })
@@ -59,6 +61,7 @@ export async function orderViews(tx: OrdersTx, rows: readonly OrderRow[]): Promi
         address: (r.address ?? null) as OrderView['fulfillment']['address'],
       },
       payment: { id: r.payment_id, method: r.payment_method },
+      fulfillments: fulfillments.get(r.id) ?? [],
       coupon: r.coupon,
       cartId: r.cart_id,
       timeline: events

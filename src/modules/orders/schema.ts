@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { PageQuery } from '../../kernel/http/index.js'
+import { FulfillmentView } from '../fulfillment/index.js'
 import { CurrencyCode, Money } from '../../kernel/money.js'
 import { orderStatuses } from './states.js'
 
@@ -184,6 +185,7 @@ export const OrderView = z
       id: z.string(),
       method: z.enum(['card', 'cash_on_delivery', 'in_store', 'store_credit']),
     }),
+    fulfillments: z.array(FulfillmentView).describe('One per location the lines come from'),
     coupon: z.string().nullable(),
     cartId: z.string().nullable(),
     timeline: z.array(

@@ -5,12 +5,13 @@ import { illegalTransition } from '../../kernel/errors.js'
  * (outside any transaction) and then becomes `confirmed` or `payment_failed`; cash on delivery,
  * pay in store and store credit orders are `confirmed` at once (their payment may still be
  * pending: it is captured when the courier or clerk takes the money). `shipped` and `delivered`
- * are set by fulfilment; cancellation is allowed until shipment.
+ * follow the order's fulfilments (see `following.ts`); cancellation is allowed until shipment.
  */
 export const transitions = {
   // Not cancellable while the provider is asked: the authorisation would land on a cancelled order.
   pending_payment: ['confirmed', 'payment_failed'],
-  confirmed: ['shipped', 'cancelled'],
+  // A collection is handed over at the counter: delivered with no shipment in between.
+  confirmed: ['shipped', 'delivered', 'cancelled'],
   shipped: ['delivered'],
   delivered: [],
   payment_failed: [],
