@@ -104,20 +104,23 @@ describe.each(engines)('customers on %s', (engine) => {
     expect(events[3]!.payload).toEqual({ profileId: id, kind: 'instagram', value: 'maria.k' })
   })
 
-  it('never takes an identity from another customer: resolve reports the conflict, adding refuses it', async () => {
+  it('merges the customers one resolve names, but adding never takes an identity from another customer', async () => {
     const maria = (await t.call('POST', '/v1/customers', { identities: [{ kind: 'email', value: 'maria@example.gr' }] })).json().id
+    t.clock.advance(1000)
     const nikos = (await t.call('POST', '/v1/customers', { identities: [{ kind: 'phone', value: '6912345678' }] })).json().id
     const both = await t.call('POST', '/v1/customers', {
-      identities: [{ kind: 'email', value: 'maria@example.gr' }, { kind: 'phone', value: '6912345678' }, { kind: 'instagram', value: 'mk' }],
+      identities: [{ kind: 'phone', value: '6912345678' }, { kind: 'email', value: 'maria@example.gr' }, { kind: 'instagram', value: 'mk' }],
     })
     expect(both.statusCode).toBe(200)
-    expect(both.json()).toMatchObject({ id: maria, conflicts: [{ kind: 'phone', value: '+306912345678', profileId: nikos }] })
-    expect(both.json().identities.map((i: { kind: string }) => i.kind).sort()).toEqual(['email', 'instagram'])
-    const refused = await t.call('POST', `/v1/customers/${maria}/identities`, { identities: [{ kind: 'loyalty_card', value: 'L9' }, { kind: 'phone', value: '691 234 5678' }] })
+    // The older profile survives, whichever identity came first.
+    expect(both.json()).toMatchObject({ id: maria, conflicts: [], merged: [nikos] })
+    expect(both.json().identities.map((i: { kind: string }) => i.kind).sort()).toEqual(['email', 'instagram', 'phone'])
+    const eleni = (await t.call('POST', '/v1/customers', { identities: [{ kind: 'email', value: 'eleni@example.gr' }] })).json().id
+    const refused = await t.call('POST', `/v1/customers/${eleni}/identities`, { identities: [{ kind: 'loyalty_card', value: 'L9' }, { kind: 'phone', value: '691 234 5678' }] })
     expect(refused.statusCode).toBe(409)
     expect(refused.json()).toMatchObject({ type: 'https://omnia.dev/problems/already-exists', errors: [{ path: 'identities.1.value' }] })
     const owners = await identityOwners(t.db)
-    expect(owners.find((o) => o.kind === 'phone')!.profile_id).toBe(nikos)
+    expect(owners.find((o) => o.kind === 'phone')!.profile_id).toBe(maria)
     expect(owners.find((o) => o.kind === 'loyalty_card')).toBeUndefined()
   })
 

@@ -24,10 +24,36 @@ export type IdentityTable = {
   created_at: Date
 }
 
+export type MergeRuleTable = { kind: string; may_merge: boolean; note: string | null }
+
+export type MergeTable = {
+  id: string
+  survivor_id: string
+  loser_id: string
+  reason: string
+  actor: string
+  // The [{kind, value}] that moved from the loser: what an unmerge gives back.
+  identities: unknown
+  merged_at: Date
+  unmerged_at: Date | null
+}
+
+export type MergeRefusalTable = {
+  id: string
+  profile_ids: string[]
+  identities: unknown
+  reason: string
+  created_at: Date
+}
+
 export type ProfileRow = Selectable<ProfileTable>
 export type IdentityRow = Selectable<IdentityTable>
+export type MergeRefusalRow = Selectable<MergeRefusalTable>
 
 export type CustomersTables = {
   'customers.profile': ProfileTable
   'customers.identity': IdentityTable
+  'customers.merge_rule': MergeRuleTable
+  'customers.merge': MergeTable
+  'customers.merge_refusal': MergeRefusalTable
 } & ConsentTables

@@ -22,3 +22,6 @@ export { canContact, inQuietHours, recordConsent, updatePreferences, listConsent
 export { unsubscribeToken, readUnsubscribeToken, type UnsubscribeClaim } from './consent-token.js'
 export { smsKeyword } from './consent-sms.js'
 export { ConsentChannel, ConsentPurpose, ConsentStatus, type ConsentView, type ConsentsView, type PreferencesView } from './consent-schema.js'
+export { mergeProfiles, unmergeProfiles, mergedProfileIds, type MergeInput, type MergeResult } from './merge.js'
+export { resolveAndMerge, listRefusals, type MergedResolution } from './merge-resolve.js'
+export { MergeRefusalView, type MergeRefusalReason } from './schema.js'

@@ -1,4 +1,4 @@
-import { channelOf, recordAudit } from '../../kernel/auth/index.js'
+import { actorOf, channelOf, recordAudit } from '../../kernel/auth/index.js'
 import { crossModule, inTransaction } from '../../kernel/db/index.js'
 import { validationFailed } from '../../kernel/errors.js'
 import { sendWrite, type ModuleRoutes } from '../../kernel/http/index.js'
@@ -14,7 +14,9 @@ import {
   UpdateCustomerBody,
 } from './schema.js'
 import { consentRoutes } from './consent-routes.js'
-import { addIdentities, findByIdentity, getCustomer, renameCustomer, resolveCustomer } from './service.js'
+import { resolveAndMerge } from './merge-resolve.js'
+import { mergeRoutes } from './merge-routes.js'
+import { addIdentities, findByIdentity, getCustomer, renameCustomer } from './service.js'
 
 const tags = ['customers']
 
@@ -39,12 +41,12 @@ export const customerRoutes: ModuleRoutes = async (app, deps) => {
     (req, reply) =>
       sendWrite(req, reply, deps, (r: { created: boolean }) => (r.created ? 201 : 200), async (tx) => {
         const channel = channelOf(req.principal)
-        const result = await resolveCustomer(tx, clock, { ...req.body, channel })
-        if (result.created || result.added.length > 0) {
+        const result = await resolveAndMerge(tx, clock, { ...req.body, channel }, actorOf(req.principal))
+        if (result.created || result.added.length > 0 || result.merged.length > 0) {
           const action = result.created ? 'customer.created' : 'customer.identities_added'
-          await recordAudit(crossModule(tx), clock, req.principal, { action, resource: 'customer', resourceId: result.customer.id, after: { added: result.added } }, req.id)
+          await recordAudit(crossModule(tx), clock, req.principal, { action, resource: 'customer', resourceId: result.customer.id, after: { added: result.added, merged: result.merged } }, req.id)
         }
-        return { ...result.customer, created: result.created, conflicts: result.conflicts }
+        return { ...result.customer, created: result.created, conflicts: result.conflicts, merged: result.merged }
       }),
   )
   app.get(
@@ -84,4 +86,5 @@ export const customerRoutes: ModuleRoutes = async (app, deps) => {
       }),
   )
   await app.register(consentRoutes, deps)
+  await app.register(mergeRoutes, deps)
 }

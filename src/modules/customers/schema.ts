@@ -95,8 +95,46 @@ export const ResolvedCustomerView = CustomerView.extend({
   created: z.boolean().describe('true when this request created the customer'),
   conflicts: z
     .array(IdentityConflict)
-    .describe('Identities given that belong to another customer; they were left there, not moved'),
+    .describe('Identities given that belong to another customer the rules keep apart (see merge refusals)'),
+  merged: z.array(z.string()).describe('Profiles this request merged into the answered customer'),
 }).meta({ id: 'ResolvedCustomer' })
 export type ResolvedCustomerView = z.infer<typeof ResolvedCustomerView>
 
 export const CustomerList = z.object({ data: z.array(CustomerView), nextCursor: z.null() })
+
+export const MergeRefusalReason = z.enum(['identity-kind-never-merges', 'two-user-ids', 'unmerged-before'])
+export type MergeRefusalReason = z.infer<typeof MergeRefusalReason>
+
+export const MergeRefusalView = z
+  .object({
+    id: z.string(),
+    profileIds: z.array(z.string()).describe('The profiles the identities named, left apart'),
+    identities: z.array(z.object({ kind: IdentityKind, value: z.string() })).describe('What the request carried'),
+    reason: MergeRefusalReason,
+    createdAt: z.string(),
+  })
+  .meta({ id: 'MergeRefusal' })
+export type MergeRefusalView = z.infer<typeof MergeRefusalView>
+
+export const MergeBody = z
+  .strictObject({ otherId: z.string().min(1).max(64).describe('The other customer; the older of the two survives') })
+  .meta({ id: 'MergeCustomers' })
+export type MergeBody = z.infer<typeof MergeBody>
+
+export const UnmergeBody = z
+  .strictObject({ loserId: z.string().min(1).max(64).describe('The customer that was merged into this one') })
+  .meta({ id: 'UnmergeCustomer' })
+export type UnmergeBody = z.infer<typeof UnmergeBody>
+
+export const MergedCustomersView = z
+  .object({
+    survivor: CustomerView,
+    loserId: z.string().nullable().describe('The profile merged away; null when the two were one customer already'),
+  })
+  .meta({ id: 'MergedCustomers' })
+export type MergedCustomersView = z.infer<typeof MergedCustomersView>
+
+export const UnmergedCustomersView = z
+  .object({ survivor: CustomerView, restored: CustomerView })
+  .meta({ id: 'UnmergedCustomers' })
+export type UnmergedCustomersView = z.infer<typeof UnmergedCustomersView>

@@ -100,8 +100,8 @@ async function insertIdentities(
   return new Set(rows.map(identityKey))
 }
 
-/** The first identity of each kind on a profile becomes its primary, unless the kind has one. */
-async function markPrimaries(tx: Tx<CustomersTables>, profileId: string): Promise<void> {
+/** The first identity of each kind on a profile becomes its primary, unless the kind has one (one primary email per profile). */
+export async function markPrimaries(tx: Tx<CustomersTables>, profileId: string): Promise<void> {
   await sql`
     update customers.identity i set is_primary = true
     from (select distinct on (kind) kind, value from customers.identity where profile_id = ${profileId}

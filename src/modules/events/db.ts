@@ -27,7 +27,7 @@ export type EventTable = {
   profile_id: string | null
 }
 
-/** An identity an event carried that another profile owns: merging the two is later work. */
+/** An identity an event carried that another profile owns and the merge rules kept apart. */
 export type IdentityConflictTable = {
   event_id: string
   kind: string

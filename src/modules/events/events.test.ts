@@ -133,17 +133,22 @@ describe.each(engines)('Segment-compatible ingestion on %s', (engine) => {
     expect(rest.json()).toMatchObject({ data: [{ type: 'track', event: 'Product Viewed' }], nextCursor: null })
   })
 
-  it('records an identity owned by another profile instead of merging', async () => {
+  it('merges the anonymous visitor into the signed-in user when an alias joins them', async () => {
     await send('/v1/track', { anonymousId: 'anon-1', event: 'Viewed' })
+    await processPendingEvents(t.db, t.clock)
+    t.clock.advance(1000)
     await send('/v1/track', { userId: 'user-1', event: 'Viewed' })
     await processPendingEvents(t.db, t.clock)
     await send('/v1/alias', { previousId: 'anon-1', userId: 'user-1' })
     await processPendingEvents(t.db, t.clock)
     const [anon, user, alias] = await storedEvents(t.db)
     expect(anon!.profile_id).not.toBe(user!.profile_id)
-    expect(alias!.profile_id).toBe(user!.profile_id)
-    const conflicts = await t.db.selectFrom('events.identity_conflict').selectAll().execute()
-    expect(conflicts).toEqual([expect.objectContaining({ kind: 'anonymous_id', value: 'anon-1', owner_profile_id: anon!.profile_id, profile_id: user!.profile_id })])
+    // The visitor's profile is the older one, so it survives and the alias lands on it.
+    expect(alias!.profile_id).toBe(anon!.profile_id)
+    const survivor = await t.call('GET', `/v1/customers/${user!.profile_id}`)
+    expect(survivor.json().id).toBe(anon!.profile_id)
+    expect(survivor.json().identities.map((i: { kind: string }) => i.kind).sort()).toEqual(['anonymous_id', 'user_id'])
+    expect(await t.db.selectFrom('events.identity_conflict').selectAll().execute()).toEqual([])
   })
 
   it('lets staff inspect but not touchpoints, and answers problems for bad queries', async () => {

@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import type { Clock } from '../../kernel/clock.js'
 import { crossModule, type Tx } from '../../kernel/db/index.js'
 import { appendEvents, type NewEvent } from '../../kernel/outbox/index.js'
-import { findByIdentity, normaliseIdentity, resolveCustomer, type IdentityConflict, type IdentityKind, type RawIdentity } from '../customers/index.js'
+import { findByIdentity, normaliseIdentity, resolveAndMerge, type IdentityConflict, type IdentityKind, type RawIdentity } from '../customers/index.js'
 import type { EventsTables } from './db.js'
 
 type Claimed = {
@@ -27,7 +27,7 @@ function identity(kind: IdentityKind, value: unknown): RawIdentity[] {
 }
 
 /**
- * Who an event names, strongest first: resolveCustomer picks the profile owning the first known
+ * Who an event names, strongest first: resolution picks the profile owning the first known
  * identity, so an identify's userId or email wins over the anonymous browser id it carries.
  */
 async function identitiesOf(tx: Tx<EventsTables>, e: Claimed): Promise<RawIdentity[]> {
@@ -48,10 +48,10 @@ async function identitiesOf(tx: Tx<EventsTables>, e: Claimed): Promise<RawIdenti
 
 /**
  * Processes up to `limit` unprocessed events, oldest first: resolves each one's identities into
- * a customer profile (creating it, or attaching new identities to it, through the customers
- * module), stamps `profile_id` and `processed_at`, records identities another profile owns in
- * `events.identity_conflict` (merging profiles is later work), and appends one `event.processed`
- * per event. Returns how many were processed.
+ * a customer profile (creating it, attaching new identities to it, and merging the profiles
+ * its identities name, through the customers module), stamps `profile_id` and `processed_at`,
+ * records identities the merge rules kept on another profile in `events.identity_conflict`, and
+ * appends one `event.processed` per event. Returns how many were processed.
  *
  * Safe in several processes at once: rows are claimed with FOR UPDATE SKIP LOCKED, so each event
  * is processed by one transaction, and a crash before commit leaves it unprocessed for the next
@@ -77,7 +77,7 @@ export async function processEvents(tx: Tx<EventsTables>, clock: Clock, limit: n
 
 async function resolveOne(tx: Tx<EventsTables>, clock: Clock, identities: RawIdentity[], channel: string | null): Promise<Outcome> {
   if (identities.length === 0) return { profileId: null, conflicts: [] }
-  const resolution = await resolveCustomer(crossModule(tx), clock, { identities, channel })
+  const resolution = await resolveAndMerge(crossModule(tx), clock, { identities, channel })
   return { profileId: resolution.customer.id, conflicts: resolution.conflicts }
 }
 

@@ -5,7 +5,7 @@ import { validationFailed } from '../../kernel/errors.js'
 import { decodeCursor, toPage, type Page } from '../../kernel/http/index.js'
 import { newId } from '../../kernel/ids.js'
 import type { OutboxEvent, Subscriber } from '../../kernel/outbox/index.js'
-import { getCustomer } from '../customers/index.js'
+import { getCustomer, mergedProfileIds } from '../customers/index.js'
 import type { EventsTables } from './db.js'
 import type { TimelineEntryType, TimelineEntryView, TimelineQuery } from './schema.js'
 
@@ -103,12 +103,15 @@ function afterCursor(cursor: string | undefined): { at: Date; id: string } | nul
 /**
  * A customer's timeline, newest first: the tracked events identity resolution assigned to them
  * (an event appears once the events task has processed it) and the domain facts about them or
- * about an anonymous id they own. A merged-away id answers its survivor's timeline; an unknown
+ * about an anonymous id they own, including those of every profile merged into them. A
+ * merged-away id answers its survivor's timeline; an unknown
  * one is `not-found`. Keyset pagination on (at, id), so entries arriving meanwhile never shift a
  * page; `channel` and `type` filter both sources.
  */
 export async function customerTimeline(tx: Tx<EventsTables>, customerId: string, query: TimelineQuery): Promise<Page<TimelineEntryView>> {
   const customer = await getCustomer(crossModule(tx), customerId)
+  // Entries stamped with a profile merged into this one (at any depth) are this person's too.
+  const { ids } = await mergedProfileIds(crossModule(tx), customer.id)
   const anonymous = customer.identities.filter((i) => i.kind === 'anonymous_id').map((i) => i.value)
   const after = afterCursor(query.cursor)
   const take = query.limit + 1
@@ -120,14 +123,14 @@ export async function customerTimeline(tx: Tx<EventsTables>, customerId: string,
       select id, "timestamp" as at, type, event as name, channel,
         coalesce(case when type in ('identify', 'group') then traits else properties end, '{}'::jsonb) as properties
       from events.event
-      where profile_id = ${customer.id} ${query.type ? sql`and type = ${query.type}` : sql``} ${channel} ${before('timestamp')}
+      where profile_id = any(${ids}::text[]) ${query.type ? sql`and type = ${query.type}` : sql``} ${channel} ${before('timestamp')}
       order by "timestamp" desc, id desc limit ${take})`)
   }
   if (!query.type || query.type === 'domain') {
     arms.push(sql`(
       select id, occurred_at as at, 'domain' as type, name, channel, properties
       from events.timeline_entry
-      where (profile_id = ${customer.id} or (profile_id is null and anonymous_id = any(${anonymous}::text[])))
+      where (profile_id = any(${ids}::text[]) or (profile_id is null and anonymous_id = any(${anonymous}::text[])))
         ${channel} ${before('occurred_at')}
       order by occurred_at desc, id desc limit ${take})`)
   }
