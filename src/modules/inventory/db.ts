@@ -33,6 +33,7 @@ export type ReservationTable = {
   status: ReservationStatus
   reference: string
   channel: string | null
+  store: string | null
   actor: string
   expires_at: Date
   created_at: Date

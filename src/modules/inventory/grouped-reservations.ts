@@ -59,18 +59,19 @@ async function grantGroup(tx: InventoryTx, now: Date, group: readonly Fixed[]) {
         and s.on_hand - s.reserved - s.safety_stock >= g.qty
       returning s.sku
     ),
-    v(id, reference, channel, actor, expires_at, idx) as (
+    v(id, reference, channel, store, actor, expires_at, idx) as (
       select * from unnest(${group.map((g) => g.reservation.id)}::text[],
                            ${group.map((g) => g.reservation.reference)}::text[],
                            ${group.map((g) => g.reservation.channel)}::text[],
+                           ${group.map((g) => g.reservation.store)}::text[],
                            ${group.map((g) => g.reservation.actor)}::text[],
                            ${group.map((g) => g.reservation.expires_at.toISOString())}::timestamptz[],
                            ${group.map((g) => g.idx)}::int[])
     ),
     res as (
       insert into inventory.reservation
-        (id, status, reference, channel, actor, expires_at, created_at, updated_at)
-      select v.id, 'active', v.reference, v.channel, v.actor, v.expires_at, ${now}, ${now}
+        (id, status, reference, channel, store, actor, expires_at, created_at, updated_at)
+      select v.id, 'active', v.reference, v.channel, v.store, v.actor, v.expires_at, ${now}, ${now}
       from v join fits using (idx)
     ),
     lin as (

@@ -65,12 +65,16 @@ describe.each(engines)('reservations on %s', (engine) => {
     })
     const res = await reserve({ lines: [{ sku: 'TEE-M', quantity: 2 }], reference: 'till-1' }, pos)
     expect(res.json().lines).toEqual([{ sku: 'TEE-M', quantity: 2, location: 'ath-1' }])
+    expect(res.json()).toMatchObject({ channel: 'pos-ath-1', store: 'ath-1' })
     const web = await createChannel(t, 'web', 'web')
     const fromWeb = await reserve(
       { lines: [{ sku: 'TEE-M', quantity: 3 }], reference: 'web-1' },
       web,
     )
     expect(fromWeb.json().lines).toEqual([{ sku: 'TEE-M', quantity: 3, location: 'ath-2' }])
+    expect(fromWeb.json()).toMatchObject({ channel: 'web', store: null })
+    const stored = await t.call('GET', `/v1/inventory/reservations/${res.json().id}`)
+    expect(stored.json().store).toBe('ath-1')
   })
 
   it('splits a line across locations only when no single one has enough', async () => {

@@ -31,6 +31,7 @@ export function toView(r: ReservationRow, lines: readonly Allocation[]): Reserva
     status: r.status,
     reference: r.reference,
     channel: r.channel,
+    store: r.store,
     lines: lines.map((l) => ({ sku: l.sku, quantity: l.quantity, location: l.location })),
     expiresAt: r.expires_at.toISOString(),
     createdAt: r.created_at.toISOString(),
@@ -49,6 +50,7 @@ export function newReservation(caller: Caller, input: ReserveInput, now: Date): 
     status: 'active',
     reference: input.reference,
     channel: caller.channel,
+    store: caller.location,
     actor: caller.actor,
     expires_at: addSeconds(now, input.ttlSeconds),
     created_at: now,
@@ -144,9 +146,9 @@ async function grant(tx: InventoryTx, reservation: ReservationRow, lines: readon
     ),
     res as (
       insert into inventory.reservation
-        (id, status, reference, channel, actor, expires_at, created_at, updated_at)
+        (id, status, reference, channel, store, actor, expires_at, created_at, updated_at)
       select ${reservation.id}::text, 'active', ${reservation.reference}::text,
-             ${reservation.channel}::text, ${reservation.actor}::text,
+             ${reservation.channel}::text, ${reservation.store}::text, ${reservation.actor}::text,
              ${reservation.expires_at}::timestamptz, ${now}::timestamptz, ${now}::timestamptz
       from fits where fits.ok
     ),

@@ -38,6 +38,7 @@ export const ReservationView = z
     status: ReservationStatus,
     reference: z.string(),
     channel: z.string().nullable(),
+    store: z.string().nullable().describe('The store of the key that made it (a POS stamps its shop)'),
     lines: z.array(z.object({ sku: z.string(), quantity: z.number(), location: z.string() })),
     expiresAt: z.string(),
     createdAt: z.string(),
