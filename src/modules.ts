@@ -9,7 +9,7 @@ import type { PeriodicTask } from './kernel/jobs/periodic.js'
 import { kernelMigrations } from './kernel/migrations.js'
 import type { OutboxDispatcher } from './kernel/outbox/index.js'
 import { accessRoutes } from './modules/access/index.js'
-import { cartMigrations, cartRoutes, cartTasks } from './modules/carts/index.js'
+import { cartMergeSubscriber, cartMigrations, cartRoutes, cartTasks } from './modules/carts/index.js'
 import { catalogMigrations, catalogRoutes } from './modules/catalog/index.js'
 import { channelMigrations, channelRoutes } from './modules/channels/index.js'
 import { customerMigrations, customerRoutes } from './modules/customers/index.js'
@@ -21,10 +21,10 @@ import {
 import { eventMigrations, eventRoutes, eventTasks, timelineSubscriber } from './modules/events/index.js'
 import { inventoryMigrations, inventoryRoutes, inventoryTasks } from './modules/inventory/index.js'
 import { locationMigrations, locationRoutes } from './modules/locations/index.js'
-import { orderFollower, orderMigrations, orderRoutes } from './modules/orders/index.js'
+import { orderFollower, orderMergeSubscriber, orderMigrations, orderRoutes } from './modules/orders/index.js'
 import { paymentMigrations, paymentRoutes } from './modules/payments/index.js'
 import { pricingMigrations, pricingRoutes } from './modules/pricing/index.js'
-import { promotionMigrations, promotionRoutes } from './modules/promotions/index.js'
+import { promotionMergeSubscriber, promotionMigrations, promotionRoutes } from './modules/promotions/index.js'
 
 /** Every migration, kernel first; names sort by their timestamp prefix across modules. */
 export const migrations: Migrations = {
@@ -81,4 +81,7 @@ export function periodicTasks(deps: WorkerDeps): PeriodicTask[] {
 /** In-process reactions to other modules' facts. */
 export function subscribe(dispatcher: OutboxDispatcher, deps: WorkerDeps): void {
   dispatcher.subscribe(timelineSubscriber(deps.clock))
+  dispatcher.subscribe(cartMergeSubscriber(deps.clock))
+  dispatcher.subscribe(orderMergeSubscriber())
+  dispatcher.subscribe(promotionMergeSubscriber())
 }

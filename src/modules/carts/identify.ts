@@ -22,9 +22,17 @@ async function lockOpenCart(tx: CartsTx, id: string): Promise<CartRow> {
 /**
  * Moves every line of `from` into `into`, summing quantities per SKU in one statement (nothing
  * is dropped), then closes `from` as merged into `into`. Both rows are locked by the caller.
+ * A visitor identifying chooses, so carts in two currencies are refused; when two profiles are
+ * merged nobody is asking, so `into` keeps its currency and reprices the lines.
  */
-async function mergeLines(tx: CartsTx, clock: Clock, from: CartRow, into: CartRow): Promise<void> {
-  if (from.currency && into.currency && from.currency !== into.currency) {
+export async function mergeLines(
+  tx: CartsTx,
+  clock: Clock,
+  from: CartRow,
+  into: CartRow,
+  currencies: 'must-match' | 'into-wins' = 'must-match',
+): Promise<void> {
+  if (currencies === 'must-match' && from.currency && into.currency && from.currency !== into.currency) {
     throw validationFailed([
       { path: 'identities', message: `this cart is in ${from.currency} but the customer's cart is in ${into.currency}` },
     ])

@@ -23,5 +23,6 @@ export { unsubscribeToken, readUnsubscribeToken, type UnsubscribeClaim } from '.
 export { smsKeyword } from './consent-sms.js'
 export { ConsentChannel, ConsentPurpose, ConsentStatus, type ConsentView, type ConsentsView, type PreferencesView } from './consent-schema.js'
 export { mergeProfiles, unmergeProfiles, mergedProfileIds, type MergeInput, type MergeResult } from './merge.js'
+export { mergeFactsOf, mergeFactNames, type MergeFact } from './merge-facts.js'
 export { resolveAndMerge, listRefusals, type MergedResolution } from './merge-resolve.js'
 export { MergeRefusalView, type MergeRefusalReason } from './schema.js'

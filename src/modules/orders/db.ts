@@ -17,6 +17,8 @@ export type OrderTable = {
   // The staff key, for orders staff placed.
   staff: string | null
   customer_id: string
+  // Who placed it, once a merge moved customer_id to the survivor (null: customer_id).
+  placed_customer_id: Generated<string | null>
   currency: Currency
   subtotal_minor: number
   discount_minor: number

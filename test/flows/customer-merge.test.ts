@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { placeOrder, seedShop, type ShopKeys } from '../../src/modules/orders/testing.js'
+import { startTestApp, type TestApp } from '../support/app.js'
+import { engines } from '../support/engines.js'
+
+const ship = { method: 'ship', address: { line1: '1 Odos', city: 'Athens', country: 'GR' } }
+
+describe.each(engines)('what follows a customer merge on %s', (engine) => {
+  let t: TestApp
+  let keys: ShopKeys
+  beforeAll(async () => {
+    t = await startTestApp(engine)
+  })
+  afterAll(() => t.close())
+  beforeEach(async () => {
+    await t.reset()
+    keys = await seedShop(t)
+  })
+
+  async function ok(reply: Promise<{ statusCode: number; body: string; json(): any }>, status = 200) {
+    const r = await reply
+    expect(r.statusCode, r.body).toBe(status)
+    return r.json()
+  }
+  const customer = (identities: object[]) => ok(t.call('POST', '/v1/customers', { identities }), 201)
+  const cartOf = async (id: string) => (await ok(t.call('GET', `/v1/customers/${id}/cart`))).lines.map((l: any) => [l.sku, l.quantity])
+  const ordersOf = async (id: string) => (await ok(t.call('GET', `/v1/customers/${id}/orders`))).data.map((o: any) => o.id)
+
+  it('moves carts, orders and coupon uses to the survivor, and an unmerge gives the orders back', async () => {
+    const web = await customer([{ kind: 'email', value: 'nora@example.com' }])
+    t.clock.advance(60_000)
+    const store = await customer([{ kind: 'phone', value: '+30 694 000 0001' }])
+    await ok(t.call('POST', '/v1/promotions', {
+      name: 'Once each',
+      trigger: 'coupon',
+      code: 'ONCE',
+      discount: { type: 'percentage', percentOff: 10 },
+      perCustomerLimit: 1,
+    }), 201)
+
+    const webCart = await ok(t.call('POST', '/v1/carts', { customerId: web.id }, { key: keys.web }), 201)
+    await ok(t.call('POST', `/v1/carts/${webCart.id}/lines`, { sku: 'TEE-M', quantity: 1 }, { key: keys.web }))
+    const storeCart = await ok(t.call('POST', '/v1/carts', { customerId: store.id }, { key: keys.pos }), 201)
+    await ok(t.call('POST', `/v1/carts/${storeCart.id}/lines`, { sku: 'TEE-M', quantity: 2 }, { key: keys.pos }))
+    await ok(t.call('POST', `/v1/carts/${storeCart.id}/lines`, { sku: 'MUG-1', quantity: 1 }, { key: keys.pos }))
+    const bought = await ok(placeOrder(t, keys.pos, {
+      customer: { id: store.id },
+      lines: [{ sku: 'TEE-M', quantity: 1 }],
+      fulfillment: ship,
+      payment: { method: 'in_store' },
+      coupon: 'ONCE',
+    }), 201)
+
+    const merged = await ok(t.call('POST', `/v1/customers/${store.id}/merge`, { otherId: web.id }))
+    expect(merged.survivor.id).toBe(web.id)
+    await t.dispatcher.drain()
+
+    expect(await cartOf(web.id)).toEqual(expect.arrayContaining([['TEE-M', 3], ['MUG-1', 1]]))
+    expect((await ok(t.call('GET', `/v1/carts/${storeCart.id}`))).status).toBe('merged')
+    expect(await ordersOf(web.id)).toEqual([bought.id])
+    expect((await ok(t.call('GET', `/v1/orders/${bought.id}`))).customerId).toBe(web.id)
+    const again = await placeOrder(t, keys.web, {
+      customer: { id: web.id },
+      lines: [{ sku: 'TEE-M', quantity: 1 }],
+      fulfillment: ship,
+      payment: { method: 'cash_on_delivery' },
+      coupon: 'ONCE',
+    })
+    expect(again.statusCode, again.body).toBe(422)
+    expect(again.json().type).toBe('https://omnia.dev/problems/coupon-not-applicable')
+
+    await ok(t.call('POST', `/v1/customers/${web.id}/unmerge`, { loserId: store.id }))
+    await t.dispatcher.drain()
+    expect(await ordersOf(store.id)).toEqual([bought.id])
+    expect(await ordersOf(web.id)).toEqual([])
+  })
+
+  it('replays nothing twice: a redelivered merge leaves the cart as it was', async () => {
+    const a = await customer([{ kind: 'email', value: 'a@example.com' }])
+    t.clock.advance(60_000)
+    const b = await customer([{ kind: 'email', value: 'b@example.com' }])
+    const cart = await ok(t.call('POST', '/v1/carts', { customerId: b.id }, { key: keys.app }), 201)
+    await ok(t.call('POST', `/v1/carts/${cart.id}/lines`, { sku: 'MUG-1', quantity: 2 }, { key: keys.app }))
+    await ok(t.call('POST', `/v1/customers/${a.id}/merge`, { otherId: b.id }))
+    await t.dispatcher.drain()
+    await t.dispatcher.drain()
+    expect(await cartOf(a.id)).toEqual([['MUG-1', 2]])
+    expect((await ok(t.call('GET', `/v1/customers/${b.id}/cart`))).id).toBe(cart.id)
+  })
+})
