@@ -1,7 +1,7 @@
 import http from 'node:http'
 import { pathToFileURL } from 'node:url'
 import { httpRequest, type ServerProcess } from '../test/support/server-process.js'
-import { embeddedTarget, postgresTarget, type BenchTarget } from './lib/engines.js'
+import { benchTargets, type BenchTarget } from './lib/engines.js'
 import { closedLoop, openLoop, type LoadResult, type Outcome } from './lib/load.js'
 import { measureRawSql, type RawSqlResult } from './lib/raw-sql.js'
 import { machine, printTable, resultsDir, writeBarChart, writeResult, type Check } from './lib/report.js'
@@ -149,22 +149,10 @@ async function benchEngine(target: BenchTarget): Promise<InventoryBenchResult> {
   }
 }
 
-async function targets(): Promise<BenchTarget[]> {
-  const wanted = (process.env.BENCH_ENGINES ?? 'pglite,postgres').split(',').map((s) => s.trim())
-  const list: BenchTarget[] = []
-  if (wanted.includes('pglite')) list.push(embeddedTarget())
-  if (wanted.includes('postgres')) {
-    const pg = await postgresTarget()
-    if (pg) list.push(pg)
-    else process.stdout.write('No PostgreSQL server reachable (BENCH_DATABASE_URL or 127.0.0.1:5432): embedded engine only.\n')
-  }
-  return list
-}
-
 /** Runs the inventory benchmark on every available engine; answers the results. */
 export async function runInventoryBench(): Promise<InventoryBenchResult[]> {
   const results: InventoryBenchResult[] = []
-  for (const target of await targets()) {
+  for (const target of await benchTargets()) {
     try {
       const result = await benchEngine(target)
       results.push(result)

@@ -1,10 +1,14 @@
 import { runInventoryBench } from './inventory.js'
+import { runOrdersBench } from './orders.js'
 
 /**
  * Every benchmark, one after the other (`npm run bench`). Each prints its table and stores its
  * figures under bench/results/; none fails on speed, only on a broken setup.
  */
-const benchmarks: { name: string; run: () => Promise<unknown> }[] = [{ name: 'inventory', run: runInventoryBench }]
+const benchmarks: { name: string; run: () => Promise<unknown> }[] = [
+  { name: 'inventory', run: runInventoryBench },
+  { name: 'orders', run: runOrdersBench },
+]
 
 const started = performance.now()
 for (const bench of benchmarks) {

@@ -64,3 +64,16 @@ export async function postgresTarget(serverUrl = process.env.BENCH_DATABASE_URL 
     },
   }
 }
+
+/** The engines BENCH_ENGINES names (default both); PostgreSQL only when a server answers. */
+export async function benchTargets(): Promise<BenchTarget[]> {
+  const wanted = (process.env.BENCH_ENGINES ?? 'pglite,postgres').split(',').map((s) => s.trim())
+  const list: BenchTarget[] = []
+  if (wanted.includes('pglite')) list.push(embeddedTarget())
+  if (wanted.includes('postgres')) {
+    const pg = await postgresTarget()
+    if (pg) list.push(pg)
+    else process.stdout.write('No PostgreSQL server reachable (BENCH_DATABASE_URL or 127.0.0.1:5432): embedded engine only.\n')
+  }
+  return list
+}

@@ -69,8 +69,9 @@ function customerRefusal(
  * the clock's now, plus the coupon's promotion when the code can be used, decided by
  * `planDiscounts`. Read-only: nothing is reserved, so a plan may no longer hold when the order
  * redeems it (`redeem` checks again, in SQL). A refused coupon is not an error here: the plan
- * says why in `refusedCoupon`, so a cart can show it next to the field. Four queries: automatic
- * promotions, the coupon, the customer's uses, and the SKUs' categories from the catalog.
+ * says why in `refusedCoupon`, so a cart can show it next to the field. At most four queries:
+ * automatic promotions, the coupon, the customer's uses, and, when a promotion targets
+ * categories, the SKUs' categories from the catalog.
  */
 export async function evaluate(
   tx: Tx<PromotionsTables>,
@@ -114,10 +115,13 @@ export async function evaluate(
     else if (found) policy.push(toPolicy(found.promotion, couponCode))
   }
 
-  const categories = await categoriesBySku(
-    crossModule(tx),
-    input.lines.map((l) => l.sku),
-  )
+  // The catalog walk is the dearest read of a placement; only category targets need it.
+  const categories = policy.some((p) => p.target.kind === 'categories')
+    ? await categoriesBySku(
+        crossModule(tx),
+        input.lines.map((l) => l.sku),
+      )
+    : new Map<string, string[]>()
   const plan = planDiscounts(
     input.lines.map((l) => ({
       sku: l.sku,

@@ -1,0 +1,138 @@
+import http from 'node:http'
+import { pathToFileURL } from 'node:url'
+import { httpRequest, type ServerProcess } from '../test/support/server-process.js'
+import { benchTargets, type BenchTarget } from './lib/engines.js'
+import { closedLoop, openLoop, type LoadResult, type Outcome } from './lib/load.js'
+import { machine, printTable, resultsDir, writeBarChart, writeResult, type Check } from './lib/report.js'
+import { seedThroughCli } from './lib/seed.js'
+
+/**
+ * Order placement over real HTTP against the real server in a child process: each request is a
+ * whole `POST /v1/orders` (customer resolved or created, prices, promotions, stock reserved,
+ * payment recorded, number, fulfilment, `order.placed`). Throughput with a closed loop, then
+ * latency at half the target rate offered by an open loop. Figures go to
+ * bench/results/orders-<engine>-<yyyymmdd>.json and a chart; speed never fails the run.
+ *
+ * Settings: BENCH_ENGINES (pglite,postgres), BENCH_ORDER_SECONDS (12), BENCH_CONCURRENCY (32),
+ * BENCH_ORDER_SKUS (2000), BENCH_ORDER_CUSTOMERS (5000), BENCH_DATABASE_URL.
+ */
+
+const settings = {
+  seconds: Number(process.env.BENCH_ORDER_SECONDS ?? 12),
+  concurrency: Number(process.env.BENCH_CONCURRENCY ?? 32),
+  skus: Number(process.env.BENCH_ORDER_SKUS ?? 2_000),
+  customers: Number(process.env.BENCH_ORDER_CUSTOMERS ?? 5_000),
+}
+
+const targetRate = { pglite: 150, postgres: 500 } as const
+const location = 'wh-1'
+const skuAt = (i: number) => `ORD-${String(i).padStart(5, '0')}`
+
+export type OrdersBenchResult = {
+  engine: string
+  date: string
+  machine: ReturnType<typeof machine>
+  settings: typeof settings
+  seedSeconds: number
+  throughput: LoadResult
+  atHalfTarget: LoadResult & { offered: number }
+  checks: Check[]
+}
+
+/** One order of 1–3 random SKUs for one of `customers` people (new ones are created). */
+function placeOne(server: ServerProcess, agent: http.Agent, key: string, run: string) {
+  return async (i: number): Promise<Outcome> => {
+    const count = 1 + (i % 3)
+    const picked = new Set<string>()
+    while (picked.size < count) picked.add(skuAt(Math.floor(Math.random() * settings.skus)))
+    const reply = await httpRequest(
+      server.url,
+      'POST',
+      '/v1/orders',
+      {
+        customer: { email: `shopper${Math.floor(Math.random() * settings.customers)}@bench.example` },
+        lines: [...picked].map((sku) => ({ sku, quantity: 1 })),
+        fulfillment: { method: 'ship', address: { line1: `${i} Bench street`, city: 'Athens', country: 'GR' } },
+        payment: { method: 'cash_on_delivery' },
+      },
+      { key, agent, headers: { 'idempotency-key': `${run}-${i}` } },
+    )
+    return { ok: reply.status === 201, status: reply.status }
+  }
+}
+
+async function benchEngine(target: BenchTarget): Promise<OrdersBenchResult> {
+  process.stdout.write(`\n[${target.engine}] seeding ${settings.skus} SKUs and starting the server…\n`)
+  const stock = new Map<string, number>()
+  for (let i = 0; i < settings.skus; i++) stock.set(skuAt(i), 1_000_000)
+  const { server, key, seconds: seedSeconds } = await seedThroughCli(target.server, location, stock)
+  try {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: settings.concurrency * 2 })
+    // Warm-up, not measured: sockets, compiled paths, and the first customers created.
+    await closedLoop({ concurrency: settings.concurrency, seconds: 3, send: placeOne(server, agent, key, 'warm') })
+    process.stdout.write(`[${target.engine}] closed loop, ${settings.concurrency} clients, ${settings.seconds} s…\n`)
+    const throughput = await closedLoop({ concurrency: settings.concurrency, seconds: settings.seconds, send: placeOne(server, agent, key, 'closed') })
+    const offered = targetRate[target.engine] / 2
+    process.stdout.write(`[${target.engine}] open loop at ${offered}/s, ${settings.seconds} s…\n`)
+    const atHalf = await openLoop({ rate: offered, seconds: settings.seconds, send: placeOne(server, agent, key, 'open') })
+    agent.destroy()
+    const target_ = targetRate[target.engine]
+    const checks: Check[] = [
+      { name: 'orders placed, closed loop', value: throughput.rate, unit: '/s', target: `≥ ${target_}/s`, met: throughput.rate >= target_ },
+      { name: '  latency p50', value: throughput.p50Ms, unit: 'ms', target: '', met: null },
+      { name: '  latency p99', value: throughput.p99Ms, unit: 'ms', target: '', met: null },
+      { name: `orders answered at ${offered}/s offered`, value: atHalf.rate, unit: '/s', target: '', met: null },
+      { name: '  latency p50', value: atHalf.p50Ms, unit: 'ms', target: '', met: null },
+      { name: '  latency p99', value: atHalf.p99Ms, unit: 'ms', target: '< 100 ms', met: atHalf.p99Ms < 100 },
+      { name: 'requests refused or failed', value: throughput.failed + atHalf.failed, unit: '', target: '0', met: throughput.failed + atHalf.failed === 0 },
+    ]
+    return {
+      engine: target.engine,
+      date: new Date().toISOString(),
+      machine: machine(),
+      settings,
+      seedSeconds,
+      throughput,
+      atHalfTarget: { ...atHalf, offered },
+      checks,
+    }
+  } finally {
+    const exit = await server.stop()
+    if (exit.code !== 0) process.stderr.write(`server exited with ${JSON.stringify(exit)}:\n${server.stderr()}\n`)
+  }
+}
+
+/** Runs the order benchmark on every available engine; answers the results. */
+export async function runOrdersBench(): Promise<OrdersBenchResult[]> {
+  const results: OrdersBenchResult[] = []
+  for (const target of await benchTargets()) {
+    try {
+      const result = await benchEngine(target)
+      results.push(result)
+      const path = writeResult(`orders-${target.engine}`, result)
+      printTable(`Order placement on ${target.engine} (${result.machine.cpus} × ${result.machine.model}) → ${path}`, result.checks)
+    } finally {
+      await target.dispose()
+    }
+  }
+  if (results.length > 0) {
+    writeBarChart(
+      `${resultsDir}orders.svg`,
+      `Orders placed per second over HTTP (${results[0]!.date.slice(0, 10)})`,
+      '/s',
+      results.map((r) => ({
+        label: r.engine === 'pglite' ? 'Embedded (PGlite)' : 'PostgreSQL server',
+        bars: [
+          { label: `closed loop, ${settings.concurrency} clients`, value: r.throughput.rate },
+          { label: 'target', value: targetRate[r.engine as keyof typeof targetRate] },
+        ],
+        note: `at ${r.atHalfTarget.offered}/s offered: p50 ${r.atHalfTarget.p50Ms.toFixed(1)} ms, p99 ${r.atHalfTarget.p99Ms.toFixed(1)} ms`,
+      })),
+    )
+  }
+  return results
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await runOrdersBench()
+}
