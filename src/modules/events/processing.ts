@@ -15,6 +15,7 @@ type Claimed = {
   previous_id: string | null
   channel: string | null
   traits: Record<string, unknown> | null
+  context: Record<string, unknown> | null
 }
 
 type Outcome = { profileId: string | null; conflicts: IdentityConflict[] }
@@ -37,13 +38,28 @@ async function identitiesOf(tx: Tx<EventsTables>, e: Claimed): Promise<RawIdenti
     const known = asUser.length > 0 && (await findByIdentity(crossModule(tx), 'user_id', asUser[0]!.value))
     return [...identity('user_id', e.user_id), ...(known ? asUser : identity('anonymous_id', e.previous_id))]
   }
-  const traits = e.type === 'identify' ? (e.traits ?? {}) : {}
+  // Segment puts who-it-is on any call in context.traits; an identify's own traits win.
+  const traits = { ...objectAt(e.context, 'traits'), ...(e.type === 'identify' ? e.traits : {}) }
   return [
     ...identity('user_id', e.user_id),
-    ...identity('email', traits.email),
-    ...identity('phone', traits.phone),
+    ...traitIdentities.flatMap(([kind, names]) => names.flatMap((name) => identity(kind, traits[name]))),
+    ...identity('device_id', objectAt(e.context, 'device').id),
     ...identity('anonymous_id', e.anonymous_id),
   ]
+}
+
+/** The traits that name a person, strongest first, in Segment's camelCase and in our kind names. */
+const traitIdentities: [IdentityKind, string[]][] = [
+  ['email', ['email']],
+  ['phone', ['phone']],
+  ['customer_number', ['customerNumber', 'customer_number']],
+  ['loyalty_card', ['loyaltyCard', 'loyalty_card']],
+  ['instagram', ['instagram']],
+]
+
+function objectAt(from: Record<string, unknown> | null, key: string): Record<string, unknown> {
+  const value = from?.[key]
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {}
 }
 
 /**
@@ -59,7 +75,7 @@ async function identitiesOf(tx: Tx<EventsTables>, e: Claimed): Promise<RawIdenti
  */
 export async function processEvents(tx: Tx<EventsTables>, clock: Clock, limit: number): Promise<number> {
   const claimed = await sql<Claimed>`
-    select id, message_id, type, event, user_id, anonymous_id, previous_id, channel, traits from events.event
+    select id, message_id, type, event, user_id, anonymous_id, previous_id, channel, traits, context from events.event
     where processed_at is null order by received_at, id limit ${limit} for update skip locked`.execute(tx)
   if (claimed.rows.length === 0) return 0
   const resolved = new Map<string, Outcome>()
