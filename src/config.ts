@@ -21,6 +21,7 @@ export type Config = {
   cartAbandonMinutes: number
   /** Hours a fulfilment waits in `ready_for_pickup` before it expires and its stock goes back. */
   pickupHoldHours: number
+  paymentTimeoutMinutes: number
   /** Key that signs unsubscribe links (HMAC-SHA256); a link stays valid while the key is unchanged. */
   unsubscribeSecret: string
 }
@@ -67,6 +68,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultPhoneRegion: region(env, 'OMNIA_DEFAULT_PHONE_REGION', 'GR'),
     cartAbandonMinutes: integer(env, 'OMNIA_CART_ABANDON_MINUTES', 60),
     pickupHoldHours: integer(env, 'OMNIA_PICKUP_HOLD_HOURS', 72),
+    paymentTimeoutMinutes: integer(env, 'OMNIA_PAYMENT_TIMEOUT_MINUTES', 30),
     unsubscribeSecret: env.OMNIA_UNSUBSCRIBE_SECRET || derivedUnsubscribeSecret(env.OMNIA_ADMIN_KEY),
   }
 }

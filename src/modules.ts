@@ -21,7 +21,14 @@ import {
 import { eventMigrations, eventRoutes, eventTasks, timelineSubscriber } from './modules/events/index.js'
 import { inventoryMigrations, inventoryRoutes, inventoryTasks } from './modules/inventory/index.js'
 import { locationMigrations, locationRoutes } from './modules/locations/index.js'
-import { orderFollower, orderMergeSubscriber, orderMigrations, orderRoutes } from './modules/orders/index.js'
+import {
+  orderFollower,
+  orderMergeSubscriber,
+  orderMigrations,
+  orderRoutes,
+  orderTasks,
+  paymentOutcomeSubscriber,
+} from './modules/orders/index.js'
 import { paymentMigrations, paymentRoutes } from './modules/payments/index.js'
 import { pricingMigrations, pricingRoutes } from './modules/pricing/index.js'
 import { promotionMergeSubscriber, promotionMigrations, promotionRoutes } from './modules/promotions/index.js'
@@ -75,6 +82,7 @@ export function periodicTasks(deps: WorkerDeps): PeriodicTask[] {
     ...eventTasks(deps),
     ...cartTasks(deps, () => loadConfig().cartAbandonMinutes),
     ...fulfillmentTasks(deps, paymentProvider, orderFollower, () => loadConfig().pickupHoldHours),
+    ...orderTasks(deps, () => loadConfig().paymentTimeoutMinutes),
   ]
 }
 
@@ -83,5 +91,6 @@ export function subscribe(dispatcher: OutboxDispatcher, deps: WorkerDeps): void 
   dispatcher.subscribe(timelineSubscriber(deps.clock))
   dispatcher.subscribe(cartMergeSubscriber(deps.clock))
   dispatcher.subscribe(orderMergeSubscriber())
+  dispatcher.subscribe(paymentOutcomeSubscriber(deps.clock))
   dispatcher.subscribe(promotionMergeSubscriber())
 }

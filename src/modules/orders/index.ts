@@ -13,3 +13,4 @@ export { transitions as orderTransitions, orderStatuses, type OrderStatus } from
 export type { OrdersTables } from './db.js'
 export { OrderView, PlaceOrderBody } from './schema.js'
 export { orderMergeSubscriber } from './merging.js'
+export { paymentOutcomeSubscriber, failUnpaidOrders, orderTasks } from './payment-outcomes.js'

@@ -10,6 +10,7 @@ export {
   type PaymentOrigin,
 } from './payments.js'
 export { getPayment, paymentEvents } from './records.js'
+export { abandonPendingPayment } from './abandon.js'
 export {
   declineOf,
   runStaged,
