@@ -30,6 +30,8 @@ export const scopes = [
   'promotions:apply',
   'orders:read',
   'orders:write',
+  // Sourcing policy and shipping rates: how every order is allocated and charged.
+  'orders:configure',
   'fulfillment:read',
   'fulfillment:write',
 ] as const

@@ -21,13 +21,46 @@ export async function findCart(tx: CartsTx, id: string): Promise<CartRow> {
   return row
 }
 
-/** The refusal for a write to a closed (merged) cart; names the cart that took its lines. */
+/**
+ * The refusal for a write to a closed cart; names the cart that took its lines (merged) or the
+ * order placed from it (ordered).
+ */
 export function cartClosed(cart: CartRow) {
-  return new DomainError(
-    'illegal-transition',
-    `Cart ${cart.id} is ${cart.status}${cart.merged_into ? ` into ${cart.merged_into}` : ''}; use that cart`,
-    { from: cart.status, to: 'active', allowed: [], mergedInto: cart.merged_into },
-  )
+  const detail =
+    cart.status === 'ordered'
+      ? `Cart ${cart.id} was ordered as ${cart.order_id}; start a new cart`
+      : `Cart ${cart.id} is ${cart.status}${cart.merged_into ? ` into ${cart.merged_into}` : ''}; use that cart`
+  return new DomainError('illegal-transition', detail, {
+    from: cart.status,
+    to: 'active',
+    allowed: [],
+    mergedInto: cart.merged_into,
+    ...(cart.order_id && { orderId: cart.order_id }),
+  })
+}
+
+/**
+ * Closes an open cart as `ordered`, pointing at the order, in the placement's transaction, and
+ * opens the customer's next cart (empty, same channel and currency), so every touchpoint asking
+ * for the customer's cart gets the new one. The guard `status in (active, abandoned)` is the
+ * UPDATE's WHERE, so two orders of one cart cannot both close it — the second is
+ * `illegal-transition` (409) and its placement rolls back. Appends `cart.updated` (ordered, and
+ * created for the next cart).
+ */
+export async function closeCart(tx: CartsTx, clock: Clock, id: string, orderId: string): Promise<CartRow> {
+  const now = clock.now()
+  const row = await tx
+    .updateTable('carts.cart')
+    .set({ status: 'ordered', order_id: orderId, updated_at: now })
+    .where('id', '=', id)
+    .where('status', 'in', open)
+    .returningAll()
+    .executeTakeFirst()
+  if (!row) throw cartClosed(await findCart(tx, id))
+  await appendEvents(crossModule(tx), clock, [cartUpdated(row, row.channel, 'ordered')])
+  if (row.customer_id)
+    await createCart(tx, clock, { customerId: row.customer_id, ...(row.currency && { currency: row.currency }) }, row.channel)
+  return row
 }
 
 /**

@@ -1,8 +1,11 @@
 import type { Generated, Selectable } from 'kysely'
 import type { Currency } from '../../kernel/money.js'
 
-/** `active` and `abandoned` carts are open (either is the customer's cart); `merged` is closed. */
-export type CartStatus = 'active' | 'abandoned' | 'merged'
+/**
+ * `active` and `abandoned` carts are open (either is the customer's cart); `merged` and
+ * `ordered` are closed.
+ */
+export type CartStatus = 'active' | 'abandoned' | 'merged' | 'ordered'
 export type FulfillmentMethod = 'ship' | 'courier' | 'pickup' | 'curbside'
 
 export type CartTable = {
@@ -15,6 +18,8 @@ export type CartTable = {
   currency: Currency | null
   status: CartStatus
   merged_into: string | null
+  // The order placed from the cart, once ordered.
+  order_id: Generated<string | null>
   fulfillment_method: FulfillmentMethod
   // The store for pickup and curbside; null when shipping.
   fulfillment_location: string | null

@@ -15,7 +15,7 @@ type CartsTx = Tx<CartsTables>
 async function lockOpenCart(tx: CartsTx, id: string): Promise<CartRow> {
   const row = await tx.selectFrom('carts.cart').selectAll().where('id', '=', id).forUpdate().executeTakeFirst()
   if (!row) return findCart(tx, id)
-  if (row.status === 'merged') throw cartClosed(row)
+  if (row.status === 'merged' || row.status === 'ordered') throw cartClosed(row)
   return row
 }
 

@@ -1,6 +1,6 @@
 export { cartRoutes } from './routes.js'
 export { cartMigrations } from './migrations/index.js'
-export { createCart, customerCart, findCart, setFulfillment } from './carts.js'
+export { closeCart, createCart, customerCart, findCart, setFulfillment } from './carts.js'
 export { addLine, removeLine, setLineQuantity } from './lines.js'
 export { identifyCart } from './identify.js'
 export { abandonIdle, abandonIdleCarts, cartTasks } from './abandonment.js'

@@ -91,12 +91,13 @@ export type CartLineView = z.infer<typeof CartLineView>
 export const CartView = z
   .object({
     id: z.string(),
-    status: z.enum(['active', 'abandoned', 'merged']),
+    status: z.enum(['active', 'abandoned', 'merged', 'ordered']),
     customerId: z.string().nullable(),
     anonymousId: z.string().nullable(),
     channel: z.string().nullable().describe('The touchpoint that started the cart'),
     currency: CurrencyCode.nullable(),
     mergedInto: z.string().nullable(),
+    orderId: z.string().nullable().describe('The order placed from the cart, once ordered'),
     fulfillment: z.object({ method: FulfillmentMethod, location: z.string().nullable() }),
     lines: z.array(CartLineView),
     subtotal: Money.nullable(),

@@ -66,6 +66,7 @@ export async function cartViewOf(
     channel: cart.channel,
     currency,
     mergedInto: cart.merged_into,
+    orderId: cart.order_id,
     fulfillment: { method: cart.fulfillment_method, location: cart.fulfillment_location },
     lines,
     subtotal: money(subtotal),

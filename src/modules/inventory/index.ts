@@ -16,6 +16,23 @@ export { createTransfer, receiveTransfer, getTransfer, type TransferInput } from
 export { setStockSettings, type StockSettingsInput } from './settings.js'
 export { stockOf, listStock, ledgerOf, availableBySku, availableAt } from './queries.js'
 export { planReservation, type Allocation, type ReservationPlan } from './sourcing.js'
+export {
+  planSourcing,
+  eligibleCandidates,
+  defaultSourcingPolicy,
+  shippingRules,
+  type Candidate,
+  type ShippingRule,
+  type Shipment,
+  type SourcingDecision,
+  type SourcingInput,
+  type SourcingPlan,
+  type SourcingPolicy,
+  type SourcingRule,
+} from './sourcing-rules.js'
+export { reserveSourced, type SourcedReserveInput } from './sourced-reservations.js'
+export { resourceReservation, type ResourceInput } from './reservation-moves.js'
+export { distanceKm, type Geo } from './geo.js'
 export { inventoryEvents, StockLevelEvent, ReservationEvent } from './events.js'
 export type { InventoryTables, LedgerKind, ReservationStatus, TransferStatus } from './db.js'
 export type { Shortage, LevelChange, StockKey } from './stock.js'

@@ -1,38 +1,53 @@
 import { crossModule, type Tx } from '../../kernel/db/index.js'
 import { DomainError, illegalTransition, validationFailed } from '../../kernel/errors.js'
 import type { Currency } from '../../kernel/money.js'
-import { cartViewOf, findCart } from '../carts/index.js'
+import { cartViewOf, findCart, type closeCart } from '../carts/index.js'
 import type { ResolveInput } from '../customers/index.js'
 import { effectivePrices } from '../pricing/index.js'
 import type { FulfillmentMethod, OrdersTables } from './db.js'
-import type { PlaceOrderBody } from './schema.js'
+import type { Address, PlaceOrderBody } from './schema.js'
 
 type OrdersTx = Tx<OrdersTables>
+
+/** A cart as placement closed it. */
+export type ClosedCart = Awaited<ReturnType<typeof closeCart>>
 
 /** What is ordered, for whom and how it leaves, whether it came from a cart or directly. */
 export type Basket = {
   customer: ResolveInput
   lines: { sku: string; quantity: number }[]
   currency: Currency | undefined
-  fulfillment: { method: FulfillmentMethod; location: string | null; address: unknown }
+  fulfillment: {
+    method: FulfillmentMethod
+    location: string | null
+    address: Address | null
+    vehicle: string | null
+  }
   cartId: string | null
   /** Where a line's problems are reported: `lines.N.sku`, or `cartId` for a cart's lines. */
   pathOf: (index: number) => string
+  /** Where a problem with the store or the address is reported. */
+  fulfillmentPathOf: (field: 'location' | 'address') => string
 }
 
 /**
- * The basket of a placement. A cart gives its lines, currency, customer and fulfilment (courier
- * ships, curbside is picked up); it must be open, have lines and a customer. Direct orders give
- * them in the body; contacts become identities for `resolveCustomer`.
+ * The basket of a placement. A cart gives its lines, currency, customer and fulfilment method
+ * and store (recorded as chosen: courier and curbside stay what they are); the body may add the
+ * address and the vehicle. The cart must be open (`illegal-transition` once merged or
+ * ordered), have lines and a customer. Direct orders give everything in the body; contacts
+ * become identities for `resolveCustomer`.
  */
 export async function basketOf(
   tx: OrdersTx,
   channel: string | null,
   body: PlaceOrderBody,
+  closed?: ClosedCart,
 ): Promise<Basket> {
   if (body.cartId) {
-    const cart = await findCart(crossModule(tx), body.cartId)
-    if (cart.status === 'merged') throw illegalTransition('cart', cart.status, 'ordered', [])
+    // Placement closes the cart first, holding its row until commit: no line can slip in after.
+    const cart = closed ?? (await findCart(crossModule(tx), body.cartId))
+    if (!closed && cart.status !== 'active' && cart.status !== 'abandoned')
+      throw illegalTransition('cart', cart.status, 'ordered', [])
     const view = await cartViewOf(crossModule(tx), cart, channel)
     if (view.lines.length === 0)
       throw validationFailed([{ path: 'cartId', message: 'the cart has no lines' }])
@@ -40,18 +55,30 @@ export async function basketOf(
       throw validationFailed([
         { path: 'cartId', message: 'the cart has no customer; identify it first' },
       ])
-    const atStore = cart.fulfillment_method === 'pickup' || cart.fulfillment_method === 'curbside'
+    const method = cart.fulfillment_method
+    const atStore = method === 'pickup' || method === 'curbside'
+    const given = body.fulfillment
+    if (atStore && given?.address)
+      throw validationFailed([
+        { path: 'fulfillment.address', message: `the cart is for ${method}` },
+      ])
+    if (method !== 'curbside' && given?.vehicle)
+      throw validationFailed([
+        { path: 'fulfillment.vehicle', message: `the cart is for ${method}` },
+      ])
     return {
       customer: { id: cart.customer_id },
       lines: view.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
       currency: cart.currency ?? undefined,
       fulfillment: {
-        method: atStore ? 'pickup' : 'ship',
+        method,
         location: atStore ? cart.fulfillment_location : null,
-        address: null,
+        address: given?.address ?? null,
+        vehicle: given?.vehicle ?? null,
       },
       cartId: cart.id,
       pathOf: () => 'cartId',
+      fulfillmentPathOf: (field) => (field === 'location' ? 'cartId' : 'fulfillment.address'),
     }
   }
   const c = body.customer!
@@ -59,17 +86,20 @@ export async function basketOf(
     ...(c.email ? [{ kind: 'email' as const, value: c.email }] : []),
     ...(c.phone ? [{ kind: 'phone' as const, value: c.phone }] : []),
   ]
+  const f = body.fulfillment!
   return {
     customer: c.id ? { id: c.id } : { identities, name: c.name ?? null, channel },
     lines: body.lines!,
     currency: body.currency,
     fulfillment: {
-      method: body.fulfillment!.method,
-      location: body.fulfillment!.location ?? null,
-      address: body.fulfillment!.address ?? null,
+      method: f.method!,
+      location: f.location ?? null,
+      address: f.address ?? null,
+      vehicle: f.vehicle ?? null,
     },
     cartId: null,
     pathOf: (i) => `lines.${i}.sku`,
+    fulfillmentPathOf: (field) => `fulfillment.${field}`,
   }
 }
 

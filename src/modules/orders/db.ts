@@ -2,7 +2,7 @@ import type { Generated, Selectable } from 'kysely'
 import type { Currency } from '../../kernel/money.js'
 import type { OrderStatus } from './states.js'
 
-export type FulfillmentMethod = 'ship' | 'pickup'
+export type FulfillmentMethod = 'ship' | 'courier' | 'pickup' | 'curbside'
 export type OrderPaymentMethod = 'card' | 'cash_on_delivery' | 'in_store' | 'store_credit'
 
 export type OrderTable = {
@@ -27,6 +27,9 @@ export type OrderTable = {
   fulfillment_method: FulfillmentMethod
   fulfillment_location: string | null
   address: unknown
+  // A curbside customer's note on their car, so the clerk finds them.
+  vehicle: Generated<string | null>
+  sourcing: Generated<unknown>
   payment_method: OrderPaymentMethod
   payment_id: string
   reservation_id: string
@@ -55,6 +58,20 @@ export type OrderEventTable = {
   at: Date
 }
 
+export type SettingTable = {
+  name: string
+  value: unknown
+  updated_at: Date
+}
+
+export type ShippingRateTable = {
+  method: 'ship' | 'courier'
+  currency: Currency
+  amount_minor: number
+  free_from_minor: number | null
+  updated_at: Date
+}
+
 export type OrderRow = Selectable<OrderTable>
 export type OrderLineRow = Selectable<OrderLineTable>
 export type OrderEventRow = Selectable<OrderEventTable>
@@ -63,4 +80,6 @@ export type OrdersTables = {
   'orders.order': OrderTable
   'orders.order_line': OrderLineTable
   'orders.order_event': OrderEventTable
+  'orders.setting': SettingTable
+  'orders.shipping_rate': ShippingRateTable
 }

@@ -7,7 +7,8 @@ import { allocate } from '../../kernel/money.js'
 import { appendEvents } from '../../kernel/outbox/index.js'
 import { resolveCustomer } from '../customers/index.js'
 import { createFulfillments } from '../fulfillment/index.js'
-import { availableAt, reserve, type Caller, type Shortage } from '../inventory/index.js'
+import { availableAt, reserveSourced, type Caller, type Shortage } from '../inventory/index.js'
+import { closeCart } from '../carts/index.js'
 import {
   recordPayment,
   type AuthorizeInput,
@@ -18,6 +19,9 @@ import { evaluate, redeem } from '../promotions/index.js'
 import { basketOf, couponRefused, priceBasket, type Basket } from './basket.js'
 import type { OrdersTables } from './db.js'
 import { orderViews } from './queries.js'
+import { shippingFor } from './shipping-rates.js'
+import { sourcingPolicy } from './sourcing-policy.js'
+import { sourcingRequest } from './sourcing.js'
 import type { OrderPayment, OrderView, PlaceOrderBody } from './schema.js'
 import type { OrderStatus } from './states.js'
 
@@ -55,7 +59,7 @@ export function paymentRequest(
 }
 
 /** Adds, per short SKU, every location that does have units, read in one query. */
-async function withElsewhere(tx: OrdersTx, err: DomainError<{ shortages?: Shortage[] }>) {
+export async function withElsewhere(tx: OrdersTx, err: DomainError<{ shortages?: Shortage[] }>) {
   const shortages = err.members.shortages ?? []
   const stock = await availableAt(
     crossModule(tx),
@@ -72,19 +76,35 @@ async function withElsewhere(tx: OrdersTx, err: DomainError<{ shortages?: Shorta
   })
 }
 
+/**
+ * Reserves the basket where the sourcing policy says, under the order id; a shortage gains,
+ * per SKU, where stock does exist.
+ */
 async function reserveBasket(
   tx: OrdersTx,
   clock: Clock,
-  caller: Caller,
+  origin: OrderOrigin,
   orderId: string,
   basket: Basket,
 ) {
-  const location = basket.fulfillment.location ?? undefined
+  const caller: Caller = { actor: origin.actor, channel: origin.channel, location: origin.store }
+  const policy = await sourcingPolicy(tx)
+  const sourcing = await sourcingRequest(
+    tx,
+    {
+      ...basket.fulfillment,
+      channel: origin.channel,
+      store: origin.store,
+      pathOf: basket.fulfillmentPathOf,
+    },
+    policy,
+  )
   try {
-    return await reserve(crossModule(tx), clock, caller, {
-      lines: basket.lines.map((l) => ({ sku: l.sku, quantity: l.quantity, location })),
+    return await reserveSourced(crossModule(tx), clock, caller, {
+      lines: basket.lines,
       ttlSeconds: holdSeconds,
       reference: orderId,
+      sourcing,
     })
   } catch (err) {
     if (err instanceof DomainError && err.kind === 'insufficient-stock')
@@ -121,19 +141,25 @@ async function discountsOf(
 }
 
 /**
- * Places an order in the caller's transaction, everything or nothing: prices from the price
- * book of the caller's channel, the customer resolved (created when unknown), discounts from
- * promotions (evaluated, then redeemed with guarded statements), stock reserved under the
- * order id (at the pick-up store, or from the channel's selling locations by the inventory
- * module's sourcing), a number from `orders.order_number` (a sequence: unique and increasing,
- * never a lock), the payment recorded, one fulfilment per location the stock was reserved at
- * (`allocated`; see the fulfillment module). A card order is `pending_payment` — its authorisation
- * happens after commit, holding no lock (see `authorizeOrder`); other methods are `confirmed`.
+ * Places an order in the caller's transaction, everything or nothing: a cart ordered is closed
+ * first (`ordered`, pointing at the order; a closed cart is `illegal-transition`), prices come
+ * from the price book of the caller's channel, the customer is resolved (created when unknown),
+ * discounts from promotions (evaluated, then redeemed with guarded statements), stock reserved
+ * under the order id where the sourcing policy says (the pick-up store; else the nearest
+ * location that can ship the whole order, else the fewest shipments — see `sourcingRequest` and
+ * the inventory module's `planSourcing`), with the plan and its reason stored on the order;
+ * shipping from the configured rates; a number from `orders.order_number` (a sequence: unique
+ * and increasing, never a lock), the payment recorded for the total with shipping, one
+ * fulfilment per location the stock was reserved at (`allocated`, with the order's method). A
+ * card order is `pending_payment` — its authorisation happens after commit, holding no lock
+ * (see `authorizeOrder`); other methods are `confirmed`.
  *
  * Throws `insufficient-stock` with `shortages` (each with `availableElsewhere`),
- * `coupon-not-applicable`, `validation-failed` (unpriced SKU, bad contact), `not-found`
- * (customer or cart). The reservation and redemption statements carry their own guards, so
- * concurrent orders for the last units cannot both succeed. Appends `order.placed`.
+ * `courier-out-of-range`, `coupon-not-applicable`, `validation-failed` (unpriced SKU, bad
+ * contact, a store without pickup, a courier order without coordinates), `not-found`
+ * (customer or cart), `illegal-transition` (cart closed). The reservation and redemption
+ * statements carry their own guards, so concurrent orders for the last units cannot both
+ * succeed. Appends `order.placed`.
  */
 export async function placeOrder(
   tx: OrdersTx,
@@ -142,7 +168,9 @@ export async function placeOrder(
   origin: OrderOrigin,
   body: PlaceOrderBody,
 ): Promise<OrderView> {
-  const basket = await basketOf(tx, origin.channel, body)
+  const id = newId('ord')
+  const closed = body.cartId ? await closeCart(crossModule(tx), clock, body.cartId, id) : undefined
+  const basket = await basketOf(tx, origin.channel, body, closed)
   const { currency, unitOf } = await priceBasket(tx, origin.channel, basket)
   const { customer } = await resolveCustomer(crossModule(tx), clock, basket.customer)
   const plan = await discountsOf(
@@ -153,9 +181,7 @@ export async function placeOrder(
     origin.channel,
     body.coupon,
   )
-  const id = newId('ord')
-  const caller: Caller = { actor: origin.actor, channel: origin.channel, location: origin.store }
-  const reservation = await reserveBasket(tx, clock, caller, id, basket)
+  const { reservation, plan: sourcing } = await reserveBasket(tx, clock, origin, id, basket)
   const applied = plan.applied
   if (applied.length > 0) {
     await redeem(crossModule(tx), clock, {
@@ -166,11 +192,12 @@ export async function placeOrder(
       codes: applied.flatMap((a) => (a.code ? [a.code] : [])),
     })
   }
+  const shipping = await shippingFor(tx, basket.fulfillment.method, currency, plan.total)
   const totals = {
     subtotal: plan.subtotal,
     discount: plan.discountTotal,
-    shipping: 0,
-    total: plan.total,
+    shipping,
+    total: plan.total + shipping,
     currency,
   }
   const pay = paymentRequest({ id, customerId: customer.id, totals }, body.payment, origin.channel)
@@ -200,12 +227,14 @@ export async function placeOrder(
       currency,
       subtotal_minor: totals.subtotal,
       discount_minor: totals.discount,
-      shipping_minor: 0,
+      shipping_minor: totals.shipping,
       total_minor: totals.total,
       fulfillment_method: basket.fulfillment.method,
       fulfillment_location: basket.fulfillment.location,
       address:
         basket.fulfillment.address === null ? null : JSON.stringify(basket.fulfillment.address),
+      vehicle: basket.fulfillment.vehicle,
+      sourcing: JSON.stringify(sourcing),
       payment_method: body.payment.method,
       payment_id: payment.id,
       reservation_id: reservation.id,
@@ -243,6 +272,8 @@ export async function placeOrder(
   })
   await recordOrderEvent(tx, now, order.id, status, 'placed', {
     paymentMethod: body.payment.method,
+    fulfillmentMethod: basket.fulfillment.method,
+    sourcing: { rule: sourcing.rule, reason: sourcing.reason },
   })
   await appendEvents(crossModule(tx), clock, [
     {
@@ -254,7 +285,9 @@ export async function placeOrder(
         customerId: customer.id,
         status,
         store: origin.store,
+        fulfillmentMethod: basket.fulfillment.method,
         total: { amount: totals.total, currency },
+        shipping: { amount: totals.shipping, currency },
         lines: reservation.lines,
       },
       channel: origin.channel,

@@ -13,6 +13,8 @@ import type { PaymentProvider } from '../payments/index.js'
 import { authorizeOrder, cancelOrder, reverseOrderPayment } from './lifecycle.js'
 import { placeOrder, type OrderOrigin } from './placement.js'
 import { customerOrders, getOrder, listOrders, trackOrder } from './queries.js'
+import { resourcingRoutes } from './resourcing-routes.js'
+import { orderSettingsRoutes } from './settings-routes.js'
 import {
   CancelOrderBody,
   OrderListQuery,
@@ -158,5 +160,8 @@ export function orderRoutes(provider: PaymentProvider): ModuleRoutes {
         return after
       },
     )
+
+    await orderSettingsRoutes(app, deps)
+    await resourcingRoutes(app, deps)
   }
 }

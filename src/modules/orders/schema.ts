@@ -63,6 +63,11 @@ export const OrderCustomer = z
       ctx.addIssue({ code: 'custom', path: ['id'], message: 'give the id or contacts, not both' })
   })
 
+export const Geo = z.strictObject({
+  lat: z.number().min(-90).max(90),
+  lng: z.number().min(-180).max(180),
+})
+
 export const Address = z.strictObject({
   name: z.string().min(1).max(200).optional(),
   line1: z.string().min(1).max(200),
@@ -70,21 +75,50 @@ export const Address = z.strictObject({
   city: z.string().min(1).max(100),
   postalCode: z.string().min(1).max(20).optional(),
   country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code'),
+  geo: Geo.optional().describe(
+    'The destination coordinates: the nearest location ships, and courier delivery needs them',
+  ),
 })
+
+export type Address = z.infer<typeof Address>
+
+export const fulfillmentMethods = ['ship', 'courier', 'pickup', 'curbside'] as const
+const FulfillmentMethod = z.enum(fulfillmentMethods)
+const collecting = (method: string | undefined) => method === 'pickup' || method === 'curbside'
 
 export const OrderFulfillment = z
   .strictObject({
-    method: z.enum(['ship', 'pickup']),
-    location: z.string().min(1).max(40).optional().describe('The pick-up store'),
-    address: Address.optional().describe('Where to ship'),
+    method: FulfillmentMethod.optional().describe(
+      'Required without cartId (an order from a cart is fulfilled as the cart says)',
+    ),
+    location: z
+      .string()
+      .min(1)
+      .max(40)
+      .optional()
+      .describe('The pick-up store, for pickup and curbside'),
+    address: Address.optional().describe('Where to ship, for ship and courier'),
+    vehicle: z
+      .string()
+      .trim()
+      .min(1)
+      .max(120)
+      .optional()
+      .describe("Curbside: the customer's car, so the clerk finds it"),
   })
   .superRefine((f, ctx) => {
-    if (f.method === 'pickup' && !f.location)
-      ctx.addIssue({ code: 'custom', path: ['location'], message: "pickup needs a store's code" })
-    if (f.method === 'ship' && f.location)
-      ctx.addIssue({ code: 'custom', path: ['location'], message: 'ship takes no location' })
-    if (f.method === 'pickup' && f.address)
-      ctx.addIssue({ code: 'custom', path: ['address'], message: 'pickup takes no address' })
+    if (collecting(f.method) && !f.location)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['location'],
+        message: `${f.method} needs a store's code`,
+      })
+    if (f.method && !collecting(f.method) && f.location)
+      ctx.addIssue({ code: 'custom', path: ['location'], message: `${f.method} takes no location` })
+    if (collecting(f.method) && f.address)
+      ctx.addIssue({ code: 'custom', path: ['address'], message: `${f.method} takes no address` })
+    if (f.method && f.method !== 'curbside' && f.vehicle)
+      ctx.addIssue({ code: 'custom', path: ['vehicle'], message: 'is only for curbside' })
   })
 
 export const OrderLineInput = z.strictObject({
@@ -111,14 +145,27 @@ export const PlaceOrderBody = z
   .superRefine((b, ctx) => {
     const direct = ['customer', 'lines', 'fulfillment'] as const
     if (b.cartId !== undefined) {
-      for (const field of [...direct, 'currency'] as const)
+      for (const field of ['customer', 'lines', 'currency'] as const)
         if (b[field] !== undefined)
           ctx.addIssue({ code: 'custom', path: [field], message: 'not used with cartId' })
+      for (const field of ['method', 'location'] as const)
+        if (b.fulfillment?.[field] !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['fulfillment', field],
+            message: 'comes from the cart; give only address or vehicle',
+          })
       return
     }
     for (const field of direct)
       if (b[field] === undefined)
         ctx.addIssue({ code: 'custom', path: [field], message: 'required without cartId' })
+    if (b.fulfillment && b.fulfillment.method === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fulfillment', 'method'],
+        message: 'required without cartId',
+      })
     const seen = new Map<string, number>()
     b.lines?.forEach((l, i) => {
       if (seen.has(l.sku))
@@ -150,6 +197,21 @@ export const OrderListQuery = PageQuery.extend({
 })
 export type OrderListQuery = z.infer<typeof OrderListQuery>
 
+export const SourcingView = z
+  .object({
+    rule: z.enum(['pickup_store', 'own_store', 'nearest_whole', 'fewest_shipments']),
+    reason: z.string(),
+    shipments: z.array(
+      z.object({
+        location: z.string(),
+        distanceKm: z.number().nullable().describe('From the destination; null when it is unknown'),
+        lines: z.array(z.object({ sku: z.string(), quantity: z.number().int() })),
+      }),
+    ),
+  })
+  .meta({ id: 'Sourcing' })
+export type SourcingView = z.infer<typeof SourcingView>
+
 export const OrderView = z
   .object({
     id: z.string(),
@@ -177,10 +239,12 @@ export const OrderView = z
       currency: CurrencyCode,
     }),
     fulfillment: z.object({
-      method: z.enum(['ship', 'pickup']),
+      method: FulfillmentMethod,
       location: z.string().nullable(),
       address: Address.nullable(),
+      vehicle: z.string().nullable(),
     }),
+    sourcing: SourcingView.nullable().describe('Where the goods come from, and why'),
     payment: z.object({
       id: z.string(),
       method: z.enum(['card', 'cash_on_delivery', 'in_store', 'store_credit']),
@@ -201,3 +265,96 @@ export const OrderView = z
   })
   .meta({ id: 'Order' })
 export type OrderView = z.infer<typeof OrderView>
+
+export const SourcingPolicyBody = z
+  .strictObject({
+    rules: z
+      .array(z.enum(['nearest_whole', 'fewest_shipments']))
+      .min(1)
+      .max(2)
+      .describe('Shipping rules tried in turn (pick-up orders always come from their store)'),
+    allowSplit: z.boolean().describe('Whether an order may leave in several parcels'),
+    maxShipments: z.number().int().min(1).max(10),
+    courierRadiusKm: z
+      .number()
+      .gt(0)
+      .max(1000)
+      .describe('Courier orders come only from this close'),
+    endlessAisleOwnStock: z
+      .enum(['prefer', 'exclude'])
+      .describe(
+        "A ship or courier order placed at a store: that store's own stock first, or never",
+      ),
+  })
+  .superRefine((p, ctx) => {
+    p.rules.forEach((r, i) => {
+      if (p.rules.indexOf(r) !== i)
+        ctx.addIssue({ code: 'custom', path: ['rules', i], message: `repeats ${r}` })
+    })
+  })
+  .meta({ id: 'SourcingPolicy' })
+export type SourcingPolicyBody = z.infer<typeof SourcingPolicyBody>
+
+const MinorAmount = z.number().int().min(0).max(100_000_000)
+
+export const ShippingRate = z.strictObject({
+  method: z.enum(['ship', 'courier']).describe('Pick-up and curbside are always free'),
+  currency: CurrencyCode,
+  amount: MinorAmount.describe('Flat amount in minor units'),
+  freeFrom: MinorAmount.nullable()
+    .optional()
+    .describe('Free when the order (after discounts) reaches this amount'),
+})
+
+export const ShippingRatesBody = z
+  .strictObject({ rates: z.array(ShippingRate).max(200) })
+  .superRefine((b, ctx) => {
+    const seen = new Map<string, number>()
+    b.rates.forEach((r, i) => {
+      const key = `${r.method} ${r.currency}`
+      if (seen.has(key))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rates', i, 'currency'],
+          message: `repeats rate ${seen.get(key)}`,
+        })
+      seen.set(key, i)
+    })
+  })
+  .meta({ id: 'ShippingRates' })
+export type ShippingRatesBody = z.infer<typeof ShippingRatesBody>
+
+export const ShippingRatesView = z.object({
+  rates: z.array(
+    z.object({
+      method: z.enum(['ship', 'courier']),
+      currency: CurrencyCode,
+      amount: z.number().int(),
+      freeFrom: z.number().int().nullable(),
+    }),
+  ),
+})
+export type ShippingRatesView = z.infer<typeof ShippingRatesView>
+
+export const MissingBody = z
+  .strictObject({
+    lines: z
+      .array(z.strictObject({ sku: Sku, quantity: z.number().int().min(1).max(9_999) }))
+      .min(1)
+      .max(100),
+    note: z.string().trim().min(1).max(500).optional(),
+  })
+  .superRefine((b, ctx) => {
+    const seen = new Map<string, number>()
+    b.lines.forEach((l, i) => {
+      if (seen.has(l.sku))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['lines', i, 'sku'],
+          message: `repeats line ${seen.get(l.sku)}`,
+        })
+      seen.set(l.sku, i)
+    })
+  })
+  .meta({ id: 'MissingItems' })
+export type MissingBody = z.infer<typeof MissingBody>

@@ -83,3 +83,77 @@ export async function orderEventNames(db: Kysely<any>) {
     select name from kernel.outbox where name like 'order.%' order by id`.execute(db)
   return rows.rows.map((r) => r.name)
 }
+
+/** Where the geo shop's places are (decimal degrees). */
+export const places = {
+  athens: { lat: 37.9838, lng: 23.7275 },
+  piraeus: { lat: 37.942, lng: 23.6465 },
+  patras: { lat: 38.2466, lng: 21.7346 },
+  thessaloniki: { lat: 40.6401, lng: 22.9444 },
+  heraklion: { lat: 35.3387, lng: 25.1442 },
+}
+
+export type GeoShopKeys = {
+  web: string
+  posPatras: string
+  clerkPatras: string
+  clerkAthens: string
+  manager: string
+}
+
+/**
+ * A retailer spread over Greece, for sourcing: warehouse `wh-thes` (Thessaloniki) ships; stores
+ * `st-ath` (Athens centre), `st-pir` (Piraeus, ~9 km away) and `st-pat` (Patras, with a POS)
+ * ship and offer pick-up. TEE-M and MUG-1 cost 10.00 EUR. Stock: TEE-M 50 at wh-thes, 3 at
+ * st-ath, 5 at st-pir, 4 at st-pat; MUG-1 1 at wh-thes and 2 at st-pir.
+ */
+export async function seedGeoShop(t: TestApp): Promise<GeoShopKeys> {
+  const location = (
+    code: string,
+    kind: string,
+    geo: { lat: number; lng: number },
+    pickup: boolean,
+  ) =>
+    t.call('POST', '/v1/locations', {
+      code,
+      name: code,
+      kind,
+      address: { line1: `${code} 1`, city: code, country: 'GR' },
+      geo,
+      capabilities: { shipFrom: true, pickup, acceptReturns: true },
+    })
+  for (const [code, kind, geo, pickup] of [
+    ['wh-thes', 'warehouse', places.thessaloniki, false],
+    ['st-ath', 'store', places.athens, true],
+    ['st-pir', 'store', places.piraeus, true],
+    ['st-pat', 'store', places.patras, true],
+  ] as const) {
+    const res = await location(code, kind, geo, pickup)
+    if (res.statusCode !== 201) throw new Error(`location ${code}: ${res.body}`)
+  }
+  await seedSkus(t, 'TEE-M', 'MUG-1')
+  for (const [sku, at, quantity] of [
+    ['TEE-M', 'wh-thes', 50],
+    ['TEE-M', 'st-ath', 3],
+    ['TEE-M', 'st-pir', 5],
+    ['TEE-M', 'st-pat', 4],
+    ['MUG-1', 'wh-thes', 1],
+    ['MUG-1', 'st-pir', 2],
+  ] as const)
+    await receive(t, sku, at, quantity)
+  return {
+    web: await createChannel(t, 'web', 'web'),
+    posPatras: await createChannel(t, 'pos-pat', 'pos', { location: 'st-pat' }),
+    clerkPatras: await t.staffKey('clerk', 'st-pat'),
+    clerkAthens: await t.staffKey('clerk', 'st-ath'),
+    manager: await t.staffKey('manager'),
+  }
+}
+
+/** The ledger entries of one SKU at one location, oldest first. */
+export async function ledgerAt(db: Kysely<any>, sku: string, location: string) {
+  const rows = await sql<{ kind: string; quantity: number; reason: string }>`
+    select kind, quantity::int as quantity, reason from inventory.ledger_entry
+    where sku = ${sku} and location = ${location} order by id`.execute(db)
+  return rows.rows
+}
