@@ -6,7 +6,7 @@ import { newId } from '../../kernel/ids.js'
 import type { FulfillmentRow, FulfillmentTables } from './db.js'
 import type { FulfillmentListQuery, FulfillmentView } from './schema.js'
 import type { FulfillmentMethod } from './states.js'
-import { fulfillmentViews } from './views.js'
+import { fulfillmentViewOf, fulfillmentViews } from './views.js'
 
 type FulfillmentTx = Tx<FulfillmentTables>
 
@@ -74,8 +74,8 @@ export async function createFulfillments(
     line.quantity += l.quantity
     merged.set(key, line)
   }
-  await tx.insertInto('fulfillment.fulfillment_line').values([...merged.values()]).execute()
-  return fulfillmentViews(tx, rows)
+  const lines = await tx.insertInto('fulfillment.fulfillment_line').values([...merged.values()]).returningAll().execute()
+  return rows.map((r) => fulfillmentViewOf(r, lines))
 }
 
 /** The fulfilment row; `not-found` otherwise. */

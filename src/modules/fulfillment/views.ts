@@ -1,5 +1,5 @@
 import type { Tx } from '../../kernel/db/index.js'
-import type { FulfillmentRow, FulfillmentTables } from './db.js'
+import type { FulfillmentLineRow, FulfillmentRow, FulfillmentTables } from './db.js'
 import type { FulfillmentView } from './schema.js'
 
 /** Views of many fulfilments with their lines: one more query whatever the count. */
@@ -16,9 +16,13 @@ export async function fulfillmentViews(
       'in',
       rows.map((r) => r.id),
     )
-    .orderBy('sku')
     .execute()
-  return rows.map((r) => ({
+  return rows.map((r) => fulfillmentViewOf(r, lines))
+}
+
+/** One fulfilment as the API shows it, from its row and lines already in hand (any order). */
+export function fulfillmentViewOf(r: FulfillmentRow, lines: readonly FulfillmentLineRow[]): FulfillmentView {
+  return {
     id: r.id,
     orderId: r.order_id,
     orderNumber: r.order_number,
@@ -29,9 +33,11 @@ export async function fulfillmentViews(
     trackingNumber: r.tracking_number,
     lines: lines
       .filter((l) => l.fulfillment_id === r.id)
+      // By code point, not by the database's collation, so both paths give one order.
+      .sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0))
       .map((l) => ({ sku: l.sku, quantity: l.quantity })),
     readyAt: r.ready_at?.toISOString() ?? null,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
-  }))
+  }
 }

@@ -18,7 +18,7 @@ import {
 import { evaluate, redeem } from '../promotions/index.js'
 import { basketOf, couponRefused, priceBasket, type Basket } from './basket.js'
 import type { OrdersTables } from './db.js'
-import { orderViews } from './queries.js'
+import { orderViewOf } from './queries.js'
 import { shippingFor } from './shipping-rates.js'
 import { sourcingPolicy } from './sourcing-policy.js'
 import { sourcingRequest } from './sourcing.js'
@@ -246,7 +246,7 @@ export async function placeOrder(
     .returningAll()
     .executeTakeFirstOrThrow()
   const discountBySku = new Map(plan.lines.map((l) => [l.sku, l.discount]))
-  await tx
+  const lines = await tx
     .insertInto('orders.order_line')
     .values(
       splitDiscounts(reservation.lines, discountBySku).map((l, seq) => ({
@@ -259,8 +259,9 @@ export async function placeOrder(
         location: l.location,
       })),
     )
+    .returningAll()
     .execute()
-  await createFulfillments(crossModule(tx), clock, {
+  const fulfillments = await createFulfillments(crossModule(tx), clock, {
     orderId: id,
     orderNumber: order.number,
     customerId: customer.id,
@@ -270,7 +271,7 @@ export async function placeOrder(
     payment: { id: payment.id, method: body.payment.method },
     lines: reservation.lines,
   })
-  await recordOrderEvent(tx, now, order.id, status, 'placed', {
+  const placed = await recordOrderEvent(tx, now, order.id, status, 'placed', {
     paymentMethod: body.payment.method,
     fulfillmentMethod: basket.fulfillment.method,
     sourcing: { rule: sourcing.rule, reason: sourcing.reason },
@@ -294,8 +295,7 @@ export async function placeOrder(
       profileId: customer.id,
     },
   ])
-  const [view] = await orderViews(tx, [order])
-  return view!
+  return orderViewOf(order, lines, [placed], fulfillments)
 }
 
 /**
@@ -320,7 +320,7 @@ function splitDiscounts(
   return lines.map((l) => ({ ...l, discount: shares.get(l.sku)!.shift()! }))
 }
 
-/** Appends one row to the order's timeline. */
+/** Appends one row to the order's timeline; answers it. */
 export async function recordOrderEvent(
   tx: OrdersTx,
   at: Date,
@@ -329,7 +329,7 @@ export async function recordOrderEvent(
   kind: string,
   detail: Record<string, unknown> | null = null,
 ) {
-  await tx
+  return tx
     .insertInto('orders.order_event')
     .values({
       order_id: orderId,
@@ -338,5 +338,6 @@ export async function recordOrderEvent(
       detail: detail === null ? null : JSON.stringify(detail),
       at,
     })
-    .execute()
+    .returningAll()
+    .executeTakeFirstOrThrow()
 }

@@ -3,13 +3,13 @@ import { DomainError, notFound, validationFailed } from '../../kernel/errors.js'
 import { decodeCursor, toPage, type Page } from '../../kernel/http/index.js'
 import type { Currency } from '../../kernel/money.js'
 import { findByIdentity, getCustomer } from '../customers/index.js'
-import { fulfillmentsOfOrders } from '../fulfillment/index.js'
-import type { OrderRow, OrdersTables } from './db.js'
+import { fulfillmentsOfOrders, type FulfillmentView } from '../fulfillment/index.js'
+import type { OrderEventRow, OrderLineRow, OrderRow, OrdersTables } from './db.js'
 import type { OrderListQuery, OrderView } from './schema.js'
 
 type OrdersTx = Tx<OrdersTables>
 
-/** Views of orders with lines, timelines and fulfilments: five queries whatever the count. */
+/** Views of orders with lines, timelines and fulfilments: four queries whatever the count. */
 export async function orderViews(tx: OrdersTx, rows: readonly OrderRow[]): Promise<OrderView[]> {
   if (rows.length === 0) return []
   const ids = rows.map((r) => r.id)
@@ -28,56 +28,69 @@ export async function orderViews(tx: OrdersTx, rows: readonly OrderRow[]): Promi
       .execute(),
     fulfillmentsOfOrders(crossModule(tx), ids),
   ])
-  return rows.map((r) => {
-    const money = (amount: number) => ({ amount, currency: r.currency as Currency })
-    return {
-      id: r.id,
-      number: r.number,
-      status: r.status,
-      channel: r.channel,
-      touchpoint: r.touchpoint,
-      store: r.store,
-      staff: r.staff,
-      customerId: r.customer_id,
-      lines: lines
-        .filter((l) => l.order_id === r.id)
-        .map((l) => ({
-          sku: l.sku,
-          quantity: l.quantity,
-          unitPrice: money(l.unit_price_minor),
-          discount: money(l.discount_minor),
-          location: l.location,
-        })),
-      totals: {
-        subtotal: r.subtotal_minor,
-        discount: r.discount_minor,
-        shipping: r.shipping_minor,
-        total: r.total_minor,
-        currency: r.currency,
-      },
-      fulfillment: {
-        method: r.fulfillment_method,
-        location: r.fulfillment_location,
-        address: (r.address ?? null) as OrderView['fulfillment']['address'],
-        vehicle: r.vehicle,
-      },
-      sourcing: (r.sourcing ?? null) as OrderView['sourcing'],
-      payment: { id: r.payment_id, method: r.payment_method },
-      fulfillments: fulfillments.get(r.id) ?? [],
-      coupon: r.coupon,
-      cartId: r.cart_id,
-      timeline: events
-        .filter((e) => e.order_id === r.id)
-        .map((e) => ({
-          status: e.status,
-          kind: e.kind,
-          at: e.at.toISOString(),
-          detail: e.detail ?? null,
-        })),
-      createdAt: r.created_at.toISOString(),
-      updatedAt: r.updated_at.toISOString(),
-    }
-  })
+  return rows.map((r) => orderViewOf(r, lines, events, fulfillments.get(r.id) ?? []))
+}
+
+/**
+ * One order as the API shows it, from rows already in hand: the placement builds its answer
+ * from what it has just written instead of reading it back.
+ */
+export function orderViewOf(
+  r: OrderRow,
+  lines: readonly OrderLineRow[],
+  events: readonly OrderEventRow[],
+  fulfillments: readonly FulfillmentView[],
+): OrderView {
+  const money = (amount: number) => ({ amount, currency: r.currency as Currency })
+  return {
+    id: r.id,
+    number: r.number,
+    status: r.status,
+    channel: r.channel,
+    touchpoint: r.touchpoint,
+    store: r.store,
+    staff: r.staff,
+    customerId: r.customer_id,
+    lines: lines
+      .filter((l) => l.order_id === r.id)
+      .sort((a, b) => a.seq - b.seq)
+      .map((l) => ({
+        sku: l.sku,
+        quantity: l.quantity,
+        unitPrice: money(l.unit_price_minor),
+        discount: money(l.discount_minor),
+        location: l.location,
+      })),
+    totals: {
+      subtotal: r.subtotal_minor,
+      discount: r.discount_minor,
+      shipping: r.shipping_minor,
+      total: r.total_minor,
+      currency: r.currency,
+    },
+    fulfillment: {
+      method: r.fulfillment_method,
+      location: r.fulfillment_location,
+      address: (r.address ?? null) as OrderView['fulfillment']['address'],
+      vehicle: r.vehicle,
+    },
+    sourcing: (r.sourcing ?? null) as OrderView['sourcing'],
+    payment: { id: r.payment_id, method: r.payment_method },
+    fulfillments: [...fulfillments],
+    coupon: r.coupon,
+    cartId: r.cart_id,
+    timeline: events
+      .filter((e) => e.order_id === r.id)
+      .sort((a, b) => a.id - b.id)
+      .map((e) => ({
+        status: e.status,
+        kind: e.kind,
+        at: e.at.toISOString(),
+        detail: e.detail ?? null,
+      })),
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  }
 }
 
 /** The order row; `not-found` otherwise. */
