@@ -32,6 +32,7 @@ import {
 import { paymentMigrations, paymentRoutes } from './modules/payments/index.js'
 import { pricingMigrations, pricingRoutes } from './modules/pricing/index.js'
 import { promotionMergeSubscriber, promotionMigrations, promotionRoutes } from './modules/promotions/index.js'
+import { returnMigrations, returnRoutes, returnTasks } from './modules/returns/index.js'
 
 /** Every migration, kernel first; names sort by their timestamp prefix across modules. */
 export const migrations: Migrations = {
@@ -48,6 +49,7 @@ export const migrations: Migrations = {
   ...cartMigrations,
   ...orderMigrations,
   ...fulfillmentMigrations,
+  ...returnMigrations,
 }
 
 const paymentProvider = testPaymentProvider({
@@ -71,6 +73,7 @@ export const moduleRoutes: readonly ModuleRoutes[] = [
   cartRoutes,
   orderRoutes(paymentProvider),
   fulfillmentRoutes(paymentProvider, orderFollower),
+  returnRoutes(paymentProvider),
 ]
 
 export type WorkerDeps = { db: Kysely<any>; clock: Clock; logger: Logger }
@@ -83,6 +86,7 @@ export function periodicTasks(deps: WorkerDeps): PeriodicTask[] {
     ...cartTasks(deps, () => loadConfig().cartAbandonMinutes),
     ...fulfillmentTasks(deps, paymentProvider, orderFollower, () => loadConfig().pickupHoldHours),
     ...orderTasks(deps, () => loadConfig().paymentTimeoutMinutes),
+    ...returnTasks(deps, paymentProvider),
   ]
 }
 

@@ -157,7 +157,7 @@ describe.each(engines)('omnia CLI on %s', (engine: EngineKind) => {
   it('loads the demo once and writes its keys for the owner only', async () => {
     const loaded = await run('demo', 'load')
     expect(loaded.code).toBe(0)
-    expect(loaded.stdout).toMatch(/5 locations, 8 channels, 200 products/)
+    expect(loaded.stdout).toMatch(/6 locations, 8 channels, 200 products/)
     const file = join(dataDir, 'demo-keys.json')
     expect(statSync(file).mode & 0o777).toBe(0o600)
     const again = await run('demo', 'load')

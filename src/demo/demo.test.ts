@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestApp, type TestApp } from '../../test/support/app.js'
 import { engines } from '../../test/support/engines.js'
 import { loadConfig } from '../config.js'
+import { handOver, placed, returnGoods } from '../modules/returns/testing.js'
 import { generateDemo, loadDemoIfEmpty, type DemoKeys } from './index.js'
 
 describe('the demo assortment', () => {
@@ -42,7 +43,7 @@ describe.each(engines)('the demo retailer on %s', (engine) => {
     rmSync(dataDir, { recursive: true, force: true })
   })
 
-  it('has two warehouses and three stores with coordinates, and a channel for every touchpoint', async () => {
+  it('has two warehouses, three stores and a quarantine with coordinates, and a channel for every touchpoint', async () => {
     const locations = (await t.call('GET', '/v1/locations')).json().data
     expect(
       locations.map((l: { code: string; kind: string }) => `${l.kind}:${l.code}`).sort(),
@@ -50,6 +51,7 @@ describe.each(engines)('the demo retailer on %s', (engine) => {
       'store:store-athens',
       'store:store-tehran',
       'store:store-thessaloniki',
+      'warehouse:quarantine',
       'warehouse:wh-piraeus',
       'warehouse:wh-tehran',
     ])
@@ -144,6 +146,42 @@ describe.each(engines)('the demo retailer on %s', (engine) => {
     }
   })
 
+  it('takes a damaged item back at a till into the quarantine, where it is never sold', async () => {
+    const policy = (await t.call('GET', '/v1/return-policy')).json()
+    expect(policy).toMatchObject({ quarantineLocation: 'quarantine', quarantineConditions: ['damaged'] })
+    const jewellery = new Set(
+      demo.products
+        .filter((p) => p.categories.includes('jewellery'))
+        .flatMap((p) => p.variants.map((v) => v.sku)),
+    )
+    const { sku } = demo.stock.find(
+      (s) => s.location === 'store-athens' && s.quantity >= 3 && !jewellery.has(s.sku),
+    )!
+    const order = await handOver(
+      t,
+      await placed(t, keys.touchpoints['pos-athens']!.apiKey, {
+        customer: { email: 'nikos@example.com', name: 'Nikos' },
+        lines: [{ sku, quantity: 1 }],
+        fulfillment: { method: 'pickup', location: 'store-athens' },
+        payment: { method: 'in_store' },
+      }),
+    )
+    const res = await returnGoods(t, keys.staff['clerk-athens']!.apiKey, {
+      orderId: order.id,
+      lines: [{ sku, quantity: 1, reason: 'torn seam', condition: 'damaged' }],
+      location: 'store-athens',
+    })
+    expect(res.statusCode, res.body).toBe(201)
+    expect(res.json()).toMatchObject({
+      lines: [{ disposition: 'quarantined', location: 'quarantine' }],
+      refund: { method: 'cash', status: 'refunded' },
+    })
+    const stock = (await t.call('GET', `/v1/inventory/${sku}`)).json()
+    expect(
+      stock.locations.find((l: { location: string }) => l.location === 'quarantine'),
+    ).toMatchObject({ onHand: 1, available: 0 })
+  })
+
   it('does not load twice', async () => {
     const again = await loadDemoIfEmpty(
       t.db,
@@ -152,7 +190,7 @@ describe.each(engines)('the demo retailer on %s', (engine) => {
       pino({ level: 'silent' }),
     )
     expect(again).toBeNull()
-    expect((await t.call('GET', '/v1/locations')).json().data).toHaveLength(5)
+    expect((await t.call('GET', '/v1/locations')).json().data).toHaveLength(6)
     expect((await t.call('GET', '/v1/channels')).json().data).toHaveLength(8)
   })
 })

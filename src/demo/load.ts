@@ -6,9 +6,10 @@ import { createCategory, createProducts, setRelations } from '../modules/catalog
 import { createChannel } from '../modules/channels/index.js'
 import { recordMovements, setStockSettings } from '../modules/inventory/index.js'
 import { createLocation, listLocations } from '../modules/locations/index.js'
+import { setReturnPolicy } from '../modules/returns/index.js'
 import { categories } from './assortment.js'
 import { generateDemo, type DemoData } from './generate.js'
-import { channels, locations, retailerName, staff } from './retailer.js'
+import { channels, locations, retailerName, returnPolicy, staff } from './retailer.js'
 
 export type DemoKeys = {
   retailer: string
@@ -34,6 +35,7 @@ const actor = 'system:demo'
 
 async function loadStructure(tx: Transaction<any>, clock: Clock): Promise<DemoKeys> {
   for (const location of locations) await createLocation(crossModule(tx), clock, location)
+  await setReturnPolicy(crossModule(tx), clock, returnPolicy)
   const keys: DemoKeys = {
     retailer: retailerName,
     note: 'Demo API keys: send one as `Authorization: Bearer <apiKey>`. Each is shown only here.',

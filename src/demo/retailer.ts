@@ -1,10 +1,12 @@
 import type { StaffRole } from '../kernel/auth/index.js'
 import type { CreateChannelBody } from '../modules/channels/index.js'
 import type { CreateLocationBody } from '../modules/locations/index.js'
+import type { ReturnPolicyBody } from '../modules/returns/index.js'
 
 /**
  * Anemone, a fashion and lifestyle brand from Athens with a store in Tehran: two warehouses (one
- * per market), three stores, and every kind of touchpoint the engine serves.
+ * per market), three stores, a quarantine for damaged returns, and every kind of touchpoint the
+ * engine serves.
  */
 export const retailerName = 'Anemone'
 
@@ -25,6 +27,20 @@ const tehranWeek = {
   tue: [{ open: '10:00', close: '22:00' }],
   wed: [{ open: '10:00', close: '22:00' }],
   thu: [{ open: '10:00', close: '22:00' }],
+}
+
+/**
+ * Where damaged returns go, from any store or parcel: a ledger location at the Piraeus centre
+ * that ships, collects and takes back nothing, so its units are never sold.
+ */
+export const quarantine: CreateLocationBody = {
+  code: 'quarantine',
+  name: 'Damaged returns (quarantine)',
+  kind: 'warehouse',
+  address: { line1: 'Akti Kondyli 32', city: 'Piraeus', postalCode: '185 45', country: 'GR' },
+  geo: { lat: 37.9479, lng: 23.6414 },
+  capabilities: { shipFrom: false, pickup: false, acceptReturns: false },
+  timeZone: 'Europe/Athens',
 }
 
 export const locations: CreateLocationBody[] = [
@@ -81,9 +97,28 @@ export const locations: CreateLocationBody[] = [
     openingHours: tehranWeek,
     timeZone: 'Asia/Tehran',
   },
+  quarantine,
 ]
 
-export const warehouses = locations.filter((l) => l.kind === 'warehouse').map((l) => l.code)
+
+/**
+ * Thirty days, unworn or damaged (damaged into quarantine), order ids at the tills, pierced
+ * jewellery never; parcels go back to the location that shipped them.
+ */
+export const returnPolicy: ReturnPolicyBody = {
+  windowDays: 30,
+  acceptedConditions: ['unopened', 'as_new', 'damaged'],
+  quarantineConditions: ['damaged'],
+  idProofChannelKinds: ['pos'],
+  nonReturnableCategories: ['jewellery'],
+  quarantineLocation: quarantine.code,
+  postLocation: null,
+}
+
+const sells = (l: CreateLocationBody) => l.capabilities.shipFrom || l.capabilities.pickup
+export const warehouses = locations
+  .filter((l) => l.kind === 'warehouse' && sells(l))
+  .map((l) => l.code)
 export const stores = locations.filter((l) => l.kind === 'store').map((l) => l.code)
 
 export const channels: CreateChannelBody[] = [

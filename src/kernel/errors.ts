@@ -22,6 +22,7 @@ export const problems = {
   'unsupported-media-type': { status: 415, title: 'That content type is not accepted' },
   'unprocessable': { status: 422, title: 'The request cannot be carried out' },
   'coupon-not-applicable': { status: 422, title: 'That coupon or promotion cannot be used here' },
+  'return-not-allowed': { status: 422, title: 'The return policy does not allow that return' },
   'courier-out-of-range': { status: 422, title: 'No location is near enough for courier delivery' },
   'internal-error': { status: 500, title: 'Something went wrong on our side' },
   'payment-provider-unavailable': { status: 502, title: 'The payment provider cannot be reached' },

@@ -34,6 +34,10 @@ export const scopes = [
   'orders:configure',
   'fulfillment:read',
   'fulfillment:write',
+  'returns:read',
+  'returns:write',
+  // Set the return policy: the business's rule, never a store's or a touchpoint's.
+  'returns:manage',
 ] as const
 
 export type Scope = (typeof scopes)[number]
@@ -65,24 +69,25 @@ const tracking: Scope[] = ['events:write']
 const carts: Scope[] = ['carts:read', 'carts:write']
 const orders: Scope[] = ['orders:read', 'orders:write']
 const fulfillment: Scope[] = ['fulfillment:read', 'fulfillment:write']
+const returns: Scope[] = ['returns:read', 'returns:write']
 
 export const roleScopes: Record<StaffRole, readonly Scope[]> = {
   admin: scopes,
-  manager: scopes.filter((s) => s !== 'keys:manage' && s !== 'channels:write' && s !== 'events:write'),
-  clerk: [...selling, 'inventory:write', ...customers, 'customers:merge', 'payments:write', 'payments:read', 'payments:manage', ...carts, ...orders, ...fulfillment],
-  agent: [...selling, ...customers, 'customers:merge', 'payments:write', 'payments:read', ...carts, 'events:read', ...orders, 'fulfillment:read'],
+  manager: scopes.filter((s) => s !== 'keys:manage' && s !== 'channels:write' && s !== 'events:write' && s !== 'returns:manage'),
+  clerk: [...selling, 'inventory:write', ...customers, 'customers:merge', 'payments:write', 'payments:read', 'payments:manage', ...carts, ...orders, ...fulfillment, ...returns],
+  agent: [...selling, ...customers, 'customers:merge', 'payments:write', 'payments:read', ...carts, 'events:read', ...orders, 'fulfillment:read', ...returns],
   marketer: [...reads, 'channels:read', 'customers:read', 'carts:read', 'events:read', 'promotions:write', 'orders:read'],
-  analyst: [...reads, 'channels:read', 'audit:read', 'customers:read', 'carts:read', 'events:read', 'orders:read'],
+  analyst: [...reads, 'channels:read', 'audit:read', 'customers:read', 'carts:read', 'events:read', 'orders:read', 'returns:read'],
 }
 
 /** Touchpoints sell; messaging channels only read what they need to render a message. */
 export const channelKindScopes: Record<ChannelKind, readonly Scope[]> = {
-  web: [...paying, ...customers, ...carts, ...tracking, ...orders],
-  app: [...paying, ...customers, ...carts, ...tracking, ...orders],
-  pos: [...paying, ...customers, ...carts, ...tracking, ...orders, ...fulfillment],
-  kiosk: [...paying, ...customers, ...carts, ...tracking, ...orders],
-  social: [...paying, ...customers, ...carts, ...tracking, ...orders],
-  callcenter: [...paying, ...customers, ...carts, ...tracking, ...orders, 'fulfillment:read'],
+  web: [...paying, ...customers, ...carts, ...tracking, ...orders, ...returns],
+  app: [...paying, ...customers, ...carts, ...tracking, ...orders, ...returns],
+  pos: [...paying, ...customers, ...carts, ...tracking, ...orders, ...fulfillment, ...returns],
+  kiosk: [...paying, ...customers, ...carts, ...tracking, ...orders, ...returns],
+  social: [...paying, ...customers, ...carts, ...tracking, ...orders, ...returns],
+  callcenter: [...paying, ...customers, ...carts, ...tracking, ...orders, 'fulfillment:read', ...returns],
   marketplace: [...selling, ...tracking],
   email: [...reads, ...tracking],
   // The SMS gateway reports STOP/START replies, which change a customer's consent.

@@ -1,7 +1,9 @@
+import { sql } from 'kysely'
 import type { Clock } from '../../kernel/clock.js'
+import type { Tx } from '../../kernel/db/index.js'
 import { illegalTransition, validationFailed } from '../../kernel/errors.js'
 import { newId } from '../../kernel/ids.js'
-import type { PaymentRow } from './db.js'
+import type { PaymentRow, PaymentsTables } from './db.js'
 import { callProvider, declined, money, refused, type Operation } from './operations.js'
 import type { PaymentProvider } from './port.js'
 import {
@@ -17,6 +19,17 @@ import { creditStoredValue, findStoredValue } from './stored-value.js'
 
 type RefundPlan = { row: PaymentRow; refundId: string; amount: number; toAccount: string | null }
 
+/** The latest history entry of a refund: requested (unsettled), refunded or refund_failed. */
+async function refundAttempt(tx: Tx<PaymentsTables>, id: string, refundId: string) {
+  return tx
+    .selectFrom('payments.payment_event')
+    .select(['kind', 'amount_minor', 'detail'])
+    .where('payment_id', '=', id)
+    .where(sql<string>`detail->>'refundId'`, '=', refundId)
+    .orderBy('id', 'desc')
+    .executeTakeFirst()
+}
+
 /**
  * Refunds `amount` (default: what is left). The amount is reserved first by one guarded UPDATE
  * (`refunded + amount <= amount`), so concurrent refunds can never exceed the payment; the
@@ -24,6 +37,11 @@ type RefundPlan = { row: PaymentRow; refundId: string; amount: number; toAccount
  * credit payment goes back to its account; with `storeCredit`, any payment is refunded to that
  * gift card or store credit account instead of its method (no provider call; the account's
  * currency must match, checked before anything is reserved). Appends `payment.refunded`.
+ *
+ * With `refundId` the caller names the refund, so a caller that stopped half-way can finish it:
+ * when a refund of that id was requested and not settled, `begin` resumes it (nothing reserved
+ * again, the same provider key), and one already settled is answered as it is. The caller makes
+ * sure one settle runs per refund id.
  */
 export function refundOperation(
   clock: Clock,
@@ -31,10 +49,24 @@ export function refundOperation(
   id: string,
   requested?: number,
   storeCredit?: string,
+  refundId?: string,
 ): Operation<RefundPlan> {
   return {
     begin: async (tx) => {
       const current = await findPayment(tx, id)
+      const earlier = refundId ? await refundAttempt(tx, id, refundId) : undefined
+      if (earlier && earlier.kind !== 'refund_requested') return { done: await toView(tx, current) }
+      if (earlier) {
+        const detail = earlier.detail as { storeCredit?: string }
+        return {
+          plan: {
+            row: current,
+            refundId: refundId!,
+            amount: Number(earlier.amount_minor),
+            toAccount: detail.storeCredit ?? null,
+          },
+        }
+      }
       if (!['captured', 'partially_refunded'].includes(current.status)) {
         throw illegalTransition('payment', current.status, 'refunded', [])
       }
@@ -58,13 +90,13 @@ export function refundOperation(
           },
         ])
       }
-      const refundId = newId('rfd')
+      const named = refundId ?? newId('rfd')
       await recordHistory(tx, clock, row, {
         kind: 'refund_requested',
         amount,
-        detail: { refundId, ...(toAccount && { storeCredit: toAccount }) },
+        detail: { refundId: named, ...(toAccount && { storeCredit: toAccount }) },
       })
-      return { plan: { row, refundId, amount, toAccount } }
+      return { plan: { row, refundId: named, amount, toAccount } }
     },
     call: async (plan) =>
       plan.toAccount

@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { engines } from '../../../test/support/engines.js'
+import { stockAt } from '../fulfillment/testing.js'
+import type { ShopKeys } from '../orders/testing.js'
+import { card, cards, startPaymentsTestApp, type PaymentsTestApp } from '../payments/testing.js'
+import {
+  exchange,
+  handOver,
+  placed,
+  returnEvents,
+  returnSnapshot,
+  seedReturnsShop,
+  shipTo,
+} from './testing.js'
+
+const visa = { method: 'card', card: card(cards.visa) }
+const tee = { sku: 'TEE-M', quantity: 1, reason: 'wrong size', condition: 'unopened' }
+
+describe.each(engines)('exchanges on %s', (engine) => {
+  let s: PaymentsTestApp
+  let keys: ShopKeys
+  let order: { id: string; number: number; customerId: string; payment: { id: string } }
+  beforeAll(async () => {
+    s = await startPaymentsTestApp(engine, { poolSize: 8 })
+  })
+  afterAll(() => s.close())
+  beforeEach(async () => {
+    s.server.reset()
+    await s.t.reset()
+    keys = await seedReturnsShop(s.t)
+    order = await handOver(
+      s.t,
+      await placed(s.t, keys.web, {
+        customer: { email: 'ana@example.com', name: 'Ana' },
+        lines: [{ sku: 'TEE-M', quantity: 2 }],
+        fulfillment: { method: 'ship', address: shipTo },
+        payment: visa,
+      }),
+    )
+  })
+
+  const inStore = (newLines: object[], extra: object = {}) => ({
+    orderId: order.id,
+    returnLines: [tee],
+    newLines,
+    location: 'ath-1',
+    ...extra,
+  })
+  async function exchanged(body: object, key = keys.pos) {
+    const res = await exchange(s.t, key, body)
+    expect(res.statusCode, res.body).toBe(201)
+    return res.json()
+  }
+  const balance = async (code: string) =>
+    (await s.t.call('GET', `/v1/stored-value/${code}`)).json().balance.amount
+
+  it('swaps one size for another at the counter: nothing to pay, nothing to refund', async () => {
+    const { return: ret, order: replacement } = await exchanged(inStore([{ sku: 'TEE-L', quantity: 1 }]))
+    expect(ret).toMatchObject({
+      orderId: order.id,
+      value: { amount: 1000 },
+      refund: { amount: { amount: 0 }, method: 'none', status: 'refunded' },
+      exchange: { orderId: replacement.id, applied: { amount: 1000 }, extraPaymentId: null },
+    })
+    expect(replacement).toMatchObject({
+      status: 'confirmed',
+      customerId: order.customerId,
+      channel: 'pos-ath',
+      lines: [{ sku: 'TEE-L', quantity: 1, location: 'ath-1' }],
+      totals: { total: 1000 },
+      payment: { method: 'store_credit' },
+      fulfillment: { method: 'pickup', location: 'ath-1' },
+    })
+    expect(await balance(ret.exchange.storeCreditCode)).toBe(0)
+    expect(await stockAt(s.t.db, 'TEE-M', 'ath-1')).toEqual({ onHand: 3, reserved: 0 })
+    expect(await stockAt(s.t.db, 'TEE-L', 'ath-1')).toEqual({ onHand: 5, reserved: 1 })
+    expect(s.server.refunds).toEqual([])
+    expect((await returnEvents(s.t.db)).map((e) => e.name)).toEqual(['return.received', 'return.refunded'])
+  })
+
+  it('refunds the difference to the card when the replacement costs less', async () => {
+    const { return: ret, order: replacement } = await exchanged(inStore([{ sku: 'SOCK-1', quantity: 1 }]))
+    expect(replacement.totals.total).toBe(400)
+    expect(ret.refund).toMatchObject({ amount: { amount: 600 }, method: 'card', status: 'refunded' })
+    expect(ret.exchange.applied.amount).toBe(400)
+    expect(s.server.refunds.map((r) => r.amount)).toEqual([600])
+    const original = (await s.t.call('GET', `/v1/payments/${order.payment.id}`)).json()
+    expect(original.refunded.amount).toBe(600)
+  })
+
+  it('takes a payment for the difference when the replacement costs more, or refuses without one', async () => {
+    const before = await returnSnapshot(s.t.db)
+    const unpaid = await exchange(s.t, keys.pos, inStore([{ sku: 'COAT-1', quantity: 1 }]))
+    expect(unpaid.statusCode, unpaid.body).toBe(422)
+    expect(unpaid.json().refusals).toEqual([
+      expect.objectContaining({ path: 'payment', reason: 'payment-required' }),
+    ])
+    expect(await returnSnapshot(s.t.db)).toBe(before)
+
+    const { return: ret, order: replacement } = await exchanged(
+      inStore([{ sku: 'COAT-1', quantity: 1 }], { payment: visa }),
+    )
+    expect(replacement).toMatchObject({ status: 'confirmed', totals: { total: 2500 } })
+    expect(ret.refund).toMatchObject({ amount: { amount: 0 }, method: 'none' })
+    expect(ret.exchange).toMatchObject({ applied: { amount: 1000 }, extraPaymentId: expect.stringMatching(/^pay_/) })
+    const extra = (await s.t.call('GET', `/v1/payments/${ret.exchange.extraPaymentId}`)).json()
+    expect(extra).toMatchObject({ status: 'captured', amount: { amount: 1500 }, reference: ret.id })
+    expect(s.server.captures.map((c) => c.amount)).toEqual([2000, 1500])
+    expect(await balance(ret.exchange.storeCreditCode)).toBe(0)
+  })
+
+  it('writes nothing when the difference is declined or the replacement is out of stock', async () => {
+    const before = await returnSnapshot(s.t.db)
+    const declined = await exchange(
+      s.t,
+      keys.pos,
+      inStore([{ sku: 'COAT-1', quantity: 1 }], { payment: { method: 'card', card: card(cards.declined) } }),
+    )
+    expect(declined.statusCode, declined.body).toBe(402)
+    const failsOnCapture = await exchange(
+      s.t,
+      keys.pos,
+      inStore([{ sku: 'COAT-1', quantity: 1 }], { payment: { method: 'card', card: card(cards.failsOnCapture) } }),
+    )
+    expect(failsOnCapture.statusCode, failsOnCapture.body).toBe(402)
+    const short = await exchange(s.t, keys.pos, inStore([{ sku: 'MUG-1', quantity: 1 }]))
+    expect(short.statusCode, short.body).toBe(409)
+    expect(short.json().type).toBe('https://omnia.dev/problems/insufficient-stock')
+    expect(await returnSnapshot(s.t.db)).toBe(before)
+    // Only the original order's capture: the declined and refused differences took nothing.
+    expect(s.server.captures.map((c) => c.amount)).toEqual([2000])
+  })
+
+  it('exchanges by post from the web: the replacement ships to the order address', async () => {
+    const { return: ret, order: replacement } = await exchanged(
+      {
+        orderNumber: order.number,
+        contact: 'ana@example.com',
+        returnLines: [tee],
+        newLines: [{ sku: 'TEE-L', quantity: 1 }],
+        byPost: true,
+      },
+      keys.web,
+    )
+    expect(ret).toMatchObject({ byPost: true, lines: [{ location: 'wh-1', disposition: 'restocked' }] })
+    expect(replacement).toMatchObject({
+      channel: 'web',
+      fulfillment: { method: 'ship', address: shipTo },
+      totals: { total: 1000 },
+    })
+  })
+
+  it('answers a retried exchange with the same return and order', async () => {
+    const body = inStore([{ sku: 'SOCK-1', quantity: 1 }])
+    const first = await exchange(s.t, keys.pos, body, 'swap-1')
+    const again = await exchange(s.t, keys.pos, body, 'swap-1')
+    expect(first.statusCode).toBe(201)
+    expect(again.statusCode).toBe(201)
+    expect(again.json()).toEqual(first.json())
+    expect(s.server.refunds).toHaveLength(1)
+    expect(await stockAt(s.t.db, 'SOCK-1', 'ath-1')).toEqual({ onHand: 5, reserved: 1 })
+  })
+})
