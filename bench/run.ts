@@ -1,5 +1,6 @@
 import { runInventoryBench } from './inventory.js'
 import { runOrdersBench } from './orders.js'
+import { runSegmentsBench } from './segments.js'
 
 /**
  * Every benchmark, one after the other (`npm run bench`). Each prints its table and stores its
@@ -8,6 +9,7 @@ import { runOrdersBench } from './orders.js'
 const benchmarks: { name: string; run: () => Promise<unknown> }[] = [
   { name: 'inventory', run: runInventoryBench },
   { name: 'orders', run: runOrdersBench },
+  { name: 'segments', run: runSegmentsBench },
 ]
 
 const started = performance.now()

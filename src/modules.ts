@@ -33,6 +33,7 @@ import { paymentMigrations, paymentRoutes } from './modules/payments/index.js'
 import { pricingMigrations, pricingRoutes } from './modules/pricing/index.js'
 import { promotionMergeSubscriber, promotionMigrations, promotionRoutes } from './modules/promotions/index.js'
 import { returnMigrations, returnRoutes, returnTasks } from './modules/returns/index.js'
+import { segmentMigrations, segmentProfileExtras, segmentRoutes, segmentTasks, segmentsSubscriber } from './modules/segments/index.js'
 
 /** Every migration, kernel first; names sort by their timestamp prefix across modules. */
 export const migrations: Migrations = {
@@ -50,6 +51,7 @@ export const migrations: Migrations = {
   ...orderMigrations,
   ...fulfillmentMigrations,
   ...returnMigrations,
+  ...segmentMigrations,
 }
 
 const paymentProvider = testPaymentProvider({
@@ -65,7 +67,7 @@ export const moduleRoutes: readonly ModuleRoutes[] = [
   catalogRoutes,
   pricingRoutes,
   inventoryRoutes,
-  customerRoutes,
+  customerRoutes(segmentProfileExtras),
   promotionRoutes,
   eventRoutes,
   // Settings are read per call: the environment of the running process decides the provider.
@@ -74,6 +76,7 @@ export const moduleRoutes: readonly ModuleRoutes[] = [
   orderRoutes(paymentProvider),
   fulfillmentRoutes(paymentProvider, orderFollower),
   returnRoutes(paymentProvider),
+  segmentRoutes,
 ]
 
 export type WorkerDeps = { db: Kysely<any>; clock: Clock; logger: Logger }
@@ -87,12 +90,14 @@ export function periodicTasks(deps: WorkerDeps): PeriodicTask[] {
     ...fulfillmentTasks(deps, paymentProvider, orderFollower, () => loadConfig().pickupHoldHours),
     ...orderTasks(deps, () => loadConfig().paymentTimeoutMinutes),
     ...returnTasks(deps, paymentProvider),
+    ...segmentTasks(deps),
   ]
 }
 
 /** In-process reactions to other modules' facts. */
 export function subscribe(dispatcher: OutboxDispatcher, deps: WorkerDeps): void {
   dispatcher.subscribe(timelineSubscriber(deps.clock))
+  dispatcher.subscribe(segmentsSubscriber(deps.clock))
   dispatcher.subscribe(cartMergeSubscriber(deps.clock))
   dispatcher.subscribe(orderMergeSubscriber())
   dispatcher.subscribe(paymentOutcomeSubscriber(deps.clock))

@@ -38,6 +38,10 @@ export const scopes = [
   'returns:write',
   // Set the return policy: the business's rule, never a store's or a touchpoint's.
   'returns:manage',
+  'segments:read',
+  'segments:write',
+  // Declare computed traits (back-filled over every profile): administration, not marketing.
+  'traits:manage',
 ] as const
 
 export type Scope = (typeof scopes)[number]
@@ -73,11 +77,11 @@ const returns: Scope[] = ['returns:read', 'returns:write']
 
 export const roleScopes: Record<StaffRole, readonly Scope[]> = {
   admin: scopes,
-  manager: scopes.filter((s) => s !== 'keys:manage' && s !== 'channels:write' && s !== 'events:write' && s !== 'returns:manage'),
+  manager: scopes.filter((s) => s !== 'keys:manage' && s !== 'channels:write' && s !== 'events:write' && s !== 'returns:manage' && s !== 'traits:manage'),
   clerk: [...selling, 'inventory:write', ...customers, 'customers:merge', 'payments:write', 'payments:read', 'payments:manage', ...carts, ...orders, ...fulfillment, ...returns],
   agent: [...selling, ...customers, 'customers:merge', 'payments:write', 'payments:read', ...carts, 'events:read', ...orders, 'fulfillment:read', ...returns],
-  marketer: [...reads, 'channels:read', 'customers:read', 'carts:read', 'events:read', 'promotions:write', 'orders:read'],
-  analyst: [...reads, 'channels:read', 'audit:read', 'customers:read', 'carts:read', 'events:read', 'orders:read', 'returns:read'],
+  marketer: [...reads, 'channels:read', 'customers:read', 'carts:read', 'events:read', 'promotions:write', 'orders:read', 'segments:read', 'segments:write'],
+  analyst: [...reads, 'channels:read', 'audit:read', 'customers:read', 'carts:read', 'events:read', 'orders:read', 'returns:read', 'segments:read'],
 }
 
 /** Touchpoints sell; messaging channels only read what they need to render a message. */

@@ -14,6 +14,7 @@ import {
   UpdateCustomerBody,
 } from './schema.js'
 import { consentRoutes } from './consent-routes.js'
+import { CustomerProfileView, type ProfileExtras } from './profile-extras.js'
 import { resolveAndMerge } from './merge-resolve.js'
 import { mergeRoutes } from './merge-routes.js'
 import { addIdentities, findByIdentity, getCustomer, renameCustomer } from './service.js'
@@ -30,7 +31,8 @@ function parseIdentity(raw: string) {
   return { kind: kind.data, value: raw.slice(at + 1) }
 }
 
-export const customerRoutes: ModuleRoutes = async (app, deps) => {
+/** The customers HTTP surface; `extras` fills traits and segments in `GET /v1/customers/{id}`. */
+export const customerRoutes = (extras?: ProfileExtras): ModuleRoutes => async (app, deps) => {
   const { db, clock } = deps
   app.post(
     '/v1/customers',
@@ -60,8 +62,12 @@ export const customerRoutes: ModuleRoutes = async (app, deps) => {
   )
   app.get(
     '/v1/customers/:id',
-    { schema: { tags, params: CustomerParams, response: { 200: CustomerView } }, config: { scope: 'customers:read' } },
-    async (req) => inTransaction(db, (tx) => getCustomer(tx, req.params.id)),
+    { schema: { tags, params: CustomerParams, response: { 200: CustomerProfileView } }, config: { scope: 'customers:read' } },
+    async (req) =>
+      inTransaction(db, async (tx) => {
+        const customer = await getCustomer(tx, req.params.id)
+        return extras ? { ...customer, ...(await extras(crossModule(tx), customer.id)) } : customer
+      }),
   )
   app.post(
     '/v1/customers/:id/identities',

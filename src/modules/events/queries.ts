@@ -48,3 +48,16 @@ export async function listEvents(tx: Tx<EventsTables>, query: EventQuery): Promi
   const rows = await q.orderBy('timestamp', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute()
   return toPage(rows, query.limit, (r) => [r.timestamp.toISOString(), r.id], toView)
 }
+
+/** What a tracked event said, for readers of `event.processed` (whose payload names the event only). */
+export type TrackedEvent = Pick<EventRow, 'id' | 'type' | 'event' | 'channel' | 'properties' | 'traits' | 'timestamp' | 'profile_id'>
+
+/** The stored events with these ids, in one query; unknown ids are absent. */
+export async function trackedEvents(tx: Tx<EventsTables>, ids: readonly string[]): Promise<TrackedEvent[]> {
+  if (ids.length === 0) return []
+  return tx
+    .selectFrom('events.event')
+    .select(['id', 'type', 'event', 'channel', 'properties', 'traits', 'timestamp', 'profile_id'])
+    .where('id', 'in', [...ids])
+    .execute()
+}

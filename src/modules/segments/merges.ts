@@ -1,0 +1,64 @@
+import { sql } from 'kysely'
+import type { Clock } from '../../kernel/clock.js'
+import { crossModule, type Tx } from '../../kernel/db/index.js'
+import { mergedProfileIds } from '../customers/index.js'
+import { foldCounters, rebuildCounters } from './counters.js'
+import type { SegmentsTables } from './db.js'
+import { rebuildTraits, traitDefinitions, valuedOf } from './definitions.js'
+import { reloadCustomerFacts } from './projections.js'
+import { leaveAll, reevaluate } from './reevaluate.js'
+import { refreshRfm } from './rfm.js'
+import { refreshValues, upsertStates } from './trait-state.js'
+
+type STx = Tx<SegmentsTables>
+
+async function ensureProfiles(tx: STx, now: Date, ids: readonly string[]) {
+  await sql`
+    insert into segments.profile (id, merged_into, first_seen_at)
+    select id, null, ${now} from unnest(${[...ids]}::text[]) as u(id) on conflict (id) do nothing`.execute(tx)
+}
+
+/**
+ * `customer.merged`: the loser's traits fold into the survivor's (counts and sums add, min/max
+ * and first/last combine, tallies add), its daily counters add to the survivor's, the identity and
+ * consent copies are reloaded, the loser leaves every segment and the survivor is re-evaluated
+ * against all of them.
+ */
+export async function foldProfiles(tx: STx, clock: Clock, survivor: string, loser: string): Promise<void> {
+  const now = clock.now()
+  await ensureProfiles(tx, now, [survivor, loser])
+  await sql`update segments.profile set merged_into = ${survivor} where id = ${loser}`.execute(tx)
+  await upsertStates(tx, sql`
+    select ${survivor}, trait, n, total, low, high, first_at, first_value, last_at, last_value, tally, latest, ${now}::timestamptz
+    from segments.trait_state where profile_id = ${loser}`)
+  await sql`delete from segments.trait_state where profile_id = ${loser}`.execute(tx)
+  const definitions = await traitDefinitions(tx)
+  const traits = await tx.selectFrom('segments.trait_state').select('trait').where('profile_id', '=', survivor).execute()
+  await refreshValues(tx, valuedOf(traits.map((t) => ({ profileId: survivor, trait: t.trait })), definitions))
+  await refreshRfm(tx, now, [survivor])
+  await foldCounters(tx, survivor, loser)
+  await reloadCustomerFacts(tx, [survivor, loser])
+  await leaveAll(tx, now, [loser])
+  await reevaluate(tx, now, [survivor], null)
+}
+
+/**
+ * `customer.unmerged`: both profiles' traits and counters are recomputed from the stored facts
+ * of the profiles that now make up each (the customers module's merge tree), their identity and
+ * consent copies reloaded, and both re-evaluated against every segment.
+ */
+export async function splitProfiles(tx: STx, clock: Clock, survivorId: string, loserId: string): Promise<void> {
+  const now = clock.now()
+  await ensureProfiles(tx, now, [survivorId, loserId])
+  await sql`update segments.profile set merged_into = null where id = ${loserId}`.execute(tx)
+  const [kept, back] = await Promise.all([mergedProfileIds(crossModule(tx), survivorId), mergedProfileIds(crossModule(tx), loserId)])
+  const owners = new Map<string, string>()
+  for (const id of kept.ids) owners.set(id, kept.survivor)
+  for (const id of back.ids) owners.set(id, back.survivor)
+  const targets = [kept.survivor, back.survivor]
+  await rebuildTraits(tx, now, owners, await traitDefinitions(tx))
+  await refreshRfm(tx, now, targets)
+  for (const target of targets) await rebuildCounters(tx, target, [...owners].filter(([, o]) => o === target).map(([id]) => id))
+  await reloadCustomerFacts(tx, targets)
+  await reevaluate(tx, now, targets, null)
+}

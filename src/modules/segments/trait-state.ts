@@ -1,0 +1,196 @@
+import { sql, type RawBuilder } from 'kysely'
+import type { Tx } from '../../kernel/db/index.js'
+import type { SegmentsTables } from './db.js'
+import type { Fact } from './facts.js'
+import type { Aggregate, Filter, TraitDefinition } from './schema.js'
+
+type STx = Tx<SegmentsTables>
+
+/** An aggregate's mergeable state: two states of one trait combine whatever their order. */
+export type State = {
+  profileId: string
+  trait: string
+  n: number
+  total: number | null
+  low: number | null
+  high: number | null
+  firstAt: Date | null
+  firstValue: unknown
+  lastAt: Date | null
+  lastValue: unknown
+  tally: Record<string, number>
+  latest: Record<string, string>
+}
+
+/** The value a fact holds at a path (`properties.total.amount`, `channel`, `occurredAt`). */
+export function valueAt(fact: Fact, path: string): unknown {
+  if (path === 'channel') return fact.channel
+  if (path === 'name') return fact.name
+  if (path === 'occurredAt') return fact.occurredAt.toISOString()
+  let v: unknown = fact.properties
+  for (const key of path.split('.').slice(1)) {
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined
+    v = (v as Record<string, unknown>)[key]
+  }
+  return v
+}
+
+function passes(fact: Fact, filter: Filter): boolean {
+  const v = valueAt(fact, filter.path)
+  if (filter.op === 'exists') return v !== undefined && v !== null
+  if (filter.op === 'in') return Array.isArray(filter.value) && filter.value.some((x) => x === v)
+  return filter.op === 'eq' ? v === filter.value : v !== filter.value
+}
+
+export function matches(definition: TraitDefinition, fact: Fact): boolean {
+  const { events, channel, where } = definition.source
+  if (!events.includes('*') && !events.includes(fact.name)) return false
+  if (channel !== undefined && fact.channel !== channel) return false
+  return where.every((f) => passes(fact, f))
+}
+
+const empty = (profileId: string, trait: string): State => ({
+  profileId, trait, n: 0, total: null, low: null, high: null, firstAt: null, firstValue: null, lastAt: null, lastValue: null, tally: {}, latest: {},
+})
+
+const keysOf = (v: unknown): string[] =>
+  (Array.isArray(v) ? v : [v]).flatMap((x) => (typeof x === 'string' || typeof x === 'number' ? [String(x)] : []))
+
+/** Adds one fact to a state; a fact without a usable value for the aggregate changes nothing. */
+function add(s: State, aggregate: Aggregate, fact: Fact): void {
+  if (aggregate.op === 'count') {
+    s.n += 1
+    return
+  }
+  const v = valueAt(fact, aggregate.path)
+  if (v === undefined || v === null) return
+  switch (aggregate.op) {
+    case 'sum':
+    case 'avg':
+    case 'min':
+    case 'max': {
+      if (typeof v !== 'number' || !Number.isFinite(v)) return
+      s.n += 1
+      s.total = (s.total ?? 0) + v
+      s.low = s.low === null ? v : Math.min(s.low, v)
+      s.high = s.high === null ? v : Math.max(s.high, v)
+      return
+    }
+    case 'first':
+    case 'last':
+      s.n += 1
+      // Facts arrive oldest first within a batch, so ties keep the first for `first` and the later for `last`.
+      if (s.firstAt === null || fact.occurredAt < s.firstAt) [s.firstAt, s.firstValue] = [fact.occurredAt, v]
+      if (s.lastAt === null || fact.occurredAt >= s.lastAt) [s.lastAt, s.lastValue] = [fact.occurredAt, v]
+      return
+    case 'distinct':
+    case 'mode':
+    case 'top':
+      for (const key of keysOf(v)) s.tally[key] = (s.tally[key] ?? 0) + 1
+      s.n += 1
+      return
+    case 'latestBy': {
+      const at = fact.occurredAt.toISOString()
+      for (const key of keysOf(v)) if (!s.latest[key] || s.latest[key]! < at) s.latest[key] = at
+      s.n += 1
+    }
+  }
+}
+
+/**
+ * Folds facts into one partial state per (profile, trait) touched, in memory: the database then
+ * merges each into the stored state with one statement (see `mergeStates`). Custom `identify`
+ * traits become `traits.<key>`, latest wins.
+ */
+export function aggregate(facts: readonly Fact[], definitions: readonly TraitDefinition[], customPrefix: string | null): State[] {
+  const states = new Map<string, State>()
+  const stateOf = (profileId: string, trait: string) => {
+    const key = `${profileId}\u0000${trait}`
+    let s = states.get(key)
+    if (!s) states.set(key, (s = empty(profileId, trait)))
+    return s
+  }
+  for (const fact of facts) {
+    for (const d of definitions) if (matches(d, fact)) add(stateOf(fact.profileId, d.name), d.aggregate, fact)
+    if (customPrefix === null || fact.name !== 'identify') continue
+    for (const [key, value] of Object.entries(fact.properties)) {
+      if (key.length > 64 || value === undefined) continue
+      add(stateOf(fact.profileId, `${customPrefix}${key}`), { op: 'last', path: `properties.${key}` }, fact)
+    }
+  }
+  // A definition no fact gave a value (a sum over orders without totals) leaves no row.
+  return [...states.values()].filter((s) => s.n > 0)
+}
+
+// How a stored state `t` absorbs an incoming one `excluded`: counts and sums add, min/max and
+// first/last combine, tallies add per key, latest-per-key keeps the later time.
+const absorb = sql`
+  n = t.n + excluded.n,
+  total = case when t.total is null then excluded.total when excluded.total is null then t.total else t.total + excluded.total end,
+  low = least(t.low, excluded.low),
+  high = greatest(t.high, excluded.high),
+  first_value = case when t.first_at is null or excluded.first_at < t.first_at then excluded.first_value else t.first_value end,
+  first_at = case when t.first_at is null or excluded.first_at < t.first_at then excluded.first_at else t.first_at end,
+  last_value = case when t.last_at is null or excluded.last_at >= t.last_at then excluded.last_value else t.last_value end,
+  last_at = case when t.last_at is null or excluded.last_at >= t.last_at then excluded.last_at else t.last_at end,
+  tally = (select coalesce(jsonb_object_agg(k, c), '{}'::jsonb) from (
+    select k, sum(c) as c from (
+      select key as k, value::numeric as c from jsonb_each(t.tally)
+      union all select key, value::numeric from jsonb_each(excluded.tally)) a group by k) b),
+  latest = (select coalesce(jsonb_object_agg(k, at), '{}'::jsonb) from (
+    select k, max(at) as at from (
+      select key as k, value #>> '{}' as at from jsonb_each(t.latest)
+      union all select key, value #>> '{}' from jsonb_each(excluded.latest)) a group by k) b),
+  updated_at = excluded.updated_at`
+
+const stateColumns = sql`profile_id, trait, n, total, low, high, first_at, first_value, last_at, last_value, tally, latest, updated_at`
+
+/** Merges partial states into the stored ones with one INSERT … ON CONFLICT. */
+export async function mergeStates(tx: STx, states: readonly State[], now: Date): Promise<void> {
+  if (states.length === 0) return
+  const col = <T>(pick: (s: State) => T) => states.map(pick)
+  const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v))
+  await upsertStates(tx, sql`
+    select profile_id, trait, n, total, low, high, first_at, first_value, last_at, last_value, tally, latest, ${now}::timestamptz
+    from unnest(${col((s) => s.profileId)}::text[], ${col((s) => s.trait)}::text[], ${col((s) => s.n)}::bigint[],
+      ${col((s) => s.total)}::numeric[], ${col((s) => s.low)}::numeric[], ${col((s) => s.high)}::numeric[],
+      ${col((s) => s.firstAt?.toISOString() ?? null)}::timestamptz[], ${col((s) => json(s.firstValue))}::jsonb[],
+      ${col((s) => s.lastAt?.toISOString() ?? null)}::timestamptz[], ${col((s) => json(s.lastValue))}::jsonb[],
+      ${col((s) => JSON.stringify(s.tally))}::jsonb[], ${col((s) => JSON.stringify(s.latest))}::jsonb[])
+      as u(profile_id, trait, n, total, low, high, first_at, first_value, last_at, last_value, tally, latest)`)
+}
+
+/** `rows` selects state columns in `stateColumns` order; one row per (profile, trait). */
+export async function upsertStates(tx: STx, rows: RawBuilder<unknown>): Promise<void> {
+  await sql`
+    insert into segments.trait_state as t (${stateColumns}) ${rows}
+    on conflict (profile_id, trait) do update set ${absorb}`.execute(tx)
+}
+
+/** The SQL that turns a state into its value, by aggregate; `s` is the state row, `u.k` a top's size. */
+const valueOf = sql`case u.op
+  when 'count' then to_jsonb(s.n)
+  when 'sum' then to_jsonb(s.total)
+  when 'avg' then to_jsonb(round(s.total / nullif(s.n, 0), 2))
+  when 'min' then to_jsonb(s.low)
+  when 'max' then to_jsonb(s.high)
+  when 'first' then s.first_value
+  when 'last' then s.last_value
+  when 'distinct' then (select coalesce(jsonb_agg(key order by key), '[]'::jsonb) from jsonb_each(s.tally))
+  when 'mode' then (select to_jsonb(key) from jsonb_each(s.tally) order by value::numeric desc, key limit 1)
+  when 'top' then (select coalesce(jsonb_agg(key order by c desc, key), '[]'::jsonb) from (
+    select key, value::numeric as c from jsonb_each(s.tally) order by c desc, key limit u.k) x)
+  when 'latestBy' then s.latest
+end`
+
+export type Valued = { profileId: string; trait: string; op: string; k: number }
+
+/** Recomputes the value of each listed state from its aggregate state, in one UPDATE. */
+export async function refreshValues(tx: STx, touched: readonly Valued[]): Promise<void> {
+  if (touched.length === 0) return
+  await sql`
+    update segments.trait_state s set value = ${valueOf}
+    from unnest(${touched.map((t) => t.profileId)}::text[], ${touched.map((t) => t.trait)}::text[],
+      ${touched.map((t) => t.op)}::text[], ${touched.map((t) => t.k)}::int[]) as u(profile_id, trait, op, k)
+    where s.profile_id = u.profile_id and s.trait = u.trait`.execute(tx)
+}
