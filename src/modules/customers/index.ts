@@ -6,8 +6,10 @@ export {
   getCustomer,
   renameCustomer,
   resolveCustomer,
+  resolveCustomerId,
   type ResolveInput,
   type Resolution,
+  type ResolvedId,
 } from './service.js'
 export { defaultPhoneRegion, normaliseIdentity, normaliseIdentities, type Identity, type RawIdentity } from './identities.js'
 export type { CustomersTables } from './db.js'

@@ -5,7 +5,7 @@ import { DomainError } from '../../kernel/errors.js'
 import { newId } from '../../kernel/ids.js'
 import { allocate } from '../../kernel/money.js'
 import { appendEvents } from '../../kernel/outbox/index.js'
-import { resolveCustomer } from '../customers/index.js'
+import { resolveCustomerId } from '../customers/index.js'
 import { createFulfillments } from '../fulfillment/index.js'
 import { availableAt, reserveSourced, type Caller, type Shortage } from '../inventory/index.js'
 import { closeCart } from '../carts/index.js'
@@ -172,12 +172,12 @@ export async function placeOrder(
   const closed = body.cartId ? await closeCart(crossModule(tx), clock, body.cartId, id) : undefined
   const basket = await basketOf(tx, origin.channel, body, closed)
   const { currency, unitOf } = await priceBasket(tx, origin.channel, basket)
-  const { customer } = await resolveCustomer(crossModule(tx), clock, basket.customer)
+  const { customerId } = await resolveCustomerId(crossModule(tx), clock, basket.customer)
   const plan = await discountsOf(
     tx,
     clock,
     { basket, currency, unitOf },
-    customer.id,
+    customerId,
     origin.channel,
     body.coupon,
   )
@@ -186,7 +186,7 @@ export async function placeOrder(
   if (applied.length > 0) {
     await redeem(crossModule(tx), clock, {
       orderRef: id,
-      customerId: customer.id,
+      customerId,
       channel: origin.channel,
       promotionIds: applied.filter((a) => a.code === null).map((a) => a.promotionId),
       codes: applied.flatMap((a) => (a.code ? [a.code] : [])),
@@ -200,7 +200,7 @@ export async function placeOrder(
     total: plan.total + shipping,
     currency,
   }
-  const pay = paymentRequest({ id, customerId: customer.id, totals }, body.payment, origin.channel)
+  const pay = paymentRequest({ id, customerId, totals }, body.payment, origin.channel)
   const { row: payment } = await recordPayment(
     crossModule(tx),
     clock,
@@ -210,20 +210,17 @@ export async function placeOrder(
   )
   const status: OrderStatus = body.payment.method === 'card' ? 'pending_payment' : 'confirmed'
   const now = clock.now()
-  const { rows } = await sql<{
-    n: number
-  }>`select nextval('orders.order_number')::int8 as n`.execute(tx)
   const order = await tx
     .insertInto('orders.order')
     .values({
       id,
-      number: Number(rows[0]!.n),
+      number: sql<number>`nextval('orders.order_number')`,
       status,
       channel: origin.channel,
       touchpoint: origin.touchpoint,
       store: origin.store,
       staff: origin.staff,
-      customer_id: customer.id,
+      customer_id: customerId,
       currency,
       subtotal_minor: totals.subtotal,
       discount_minor: totals.discount,
@@ -264,7 +261,7 @@ export async function placeOrder(
   const fulfillments = await createFulfillments(crossModule(tx), clock, {
     orderId: id,
     orderNumber: order.number,
-    customerId: customer.id,
+    customerId,
     channel: origin.channel,
     method: basket.fulfillment.method,
     reservationId: reservation.id,
@@ -283,7 +280,7 @@ export async function placeOrder(
       payload: {
         orderId: id,
         number: order.number,
-        customerId: customer.id,
+        customerId,
         status,
         store: origin.store,
         fulfillmentMethod: basket.fulfillment.method,
@@ -292,7 +289,7 @@ export async function placeOrder(
         lines: reservation.lines,
       },
       channel: origin.channel,
-      profileId: customer.id,
+      profileId: customerId,
     },
   ])
   return orderViewOf(order, lines, [placed], fulfillments)
