@@ -6,6 +6,17 @@ export type Tx<DB> = Transaction<DB>
 // serialization_failure and deadlock_detected: the transaction did nothing, run it again.
 const retryable = new Set(['40001', '40P01'])
 
+/**
+ * Thrown by a statement that locks rows and updates them in one command when the update skipped
+ * a row its lock said was there: PostgreSQL skips a row that a concurrent transaction changed
+ * before the lock and that this same command then locked (it counts as already handled by the
+ * command). Nothing the transaction did can stand, so `inTransaction` runs it again, as it does
+ * for a serialization failure.
+ */
+export class RetryTransaction extends Error {
+  readonly code = '40001'
+}
+
 function isRetryable(err: unknown): boolean {
   return typeof err === 'object' && err !== null && retryable.has((err as { code?: string }).code ?? '')
 }

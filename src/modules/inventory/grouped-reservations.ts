@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { Clock } from '../../kernel/clock.js'
-import { crossModule, type Settled, type Tx } from '../../kernel/db/index.js'
+import { crossModule, RetryTransaction, type Settled, type Tx } from '../../kernel/db/index.js'
 import { DomainError } from '../../kernel/errors.js'
 import { appendEvents, type NewEvent } from '../../kernel/outbox/index.js'
 import type { InventoryTables, ReservationRow } from './db.js'
@@ -83,8 +83,9 @@ async function grantGroup(tx: InventoryTx, now: Date, group: readonly Fixed[]) {
            (select count(*) from granted)::int as rows,
            (select json_agg(locked) from locked) as levels`.execute(tx)
   const row = result.rows[0]!
-  // The prefix rule implies every granted row passes the UPDATE's guard too.
-  if (row.updated !== row.rows) throw new Error('grouped reservation: a granted row was refused')
+  // The prefix rule implies every granted row passes the UPDATE's guard too, unless the update
+  // skipped a row this command locked after a concurrent change (see RetryTransaction).
+  if (row.updated !== row.rows) throw new RetryTransaction('grouped reservation: a locked row was skipped')
   return { granted: new Set(row.granted), levels: row.levels ?? [] }
 }
 

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { Clock } from '../../kernel/clock.js'
-import { crossModule, type Tx } from '../../kernel/db/index.js'
+import { crossModule, RetryTransaction, type Tx } from '../../kernel/db/index.js'
 import { appendEvents } from '../../kernel/outbox/index.js'
 import type { InventoryTables, LedgerEntryRow } from './db.js'
 import { crossingEvents } from './events.js'
@@ -116,7 +116,7 @@ export async function recordMovements(
   const folds = foldMovements(inputs)
   await ensureLevels(tx, now, folds)
   const column = <K extends keyof Fold>(k: K) => folds.map((f) => f[k])
-  const updated = await sql<Level & { old_on_hand: number }>`
+  const result = await sql<Level & { old_on_hand: number; expected: number }>`
     with m(sku, location, has_count, delta, final_on_hand, min_prefix, min_after) as (
       select * from unnest(${column('sku')}::text[], ${column('location')}::text[],
                            ${column('hasCount')}::boolean[], ${column('delta')}::bigint[],
@@ -124,28 +124,36 @@ export async function recordMovements(
                            ${column('minAfter')}::bigint[])
     ),
     prior as materialized (
-      select s.sku, s.location, s.on_hand from inventory.stock_level s
+      select s.sku, s.location, s.on_hand,
+             (s.on_hand + m.min_prefix >= s.reserved and m.min_after >= s.reserved) as ok
+      from inventory.stock_level s
       join m on m.sku = s.sku and m.location = s.location
       order by s.sku, s.location
       for update of s
+    ),
+    upd as (
+      update inventory.stock_level s
+      set on_hand = case when m.has_count then m.final_on_hand else s.on_hand + m.delta end,
+          updated_at = ${now}
+      from m join prior on prior.sku = m.sku and prior.location = m.location
+      where s.sku = m.sku and s.location = m.location
+        and s.on_hand + m.min_prefix >= s.reserved
+        and m.min_after >= s.reserved
+      returning s.sku, s.location, s.on_hand, s.reserved, s.safety_stock, s.low_stock_threshold,
+                prior.on_hand as old_on_hand
     )
-    update inventory.stock_level s
-    set on_hand = case when m.has_count then m.final_on_hand else s.on_hand + m.delta end,
-        updated_at = ${now}
-    from m join prior on prior.sku = m.sku and prior.location = m.location
-    where s.sku = m.sku and s.location = m.location
-      and s.on_hand + m.min_prefix >= s.reserved
-      and m.min_after >= s.reserved
-    returning s.sku, s.location, s.on_hand, s.reserved, s.safety_stock, s.low_stock_threshold,
-              prior.on_hand as old_on_hand`.execute(tx)
-  if (updated.rows.length < folds.length) {
-    const done = new Set(updated.rows.map(keyOf))
+    select upd.*, e.expected from (select count(*)::int as expected from prior where ok) e
+    left join upd on true`.execute(tx)
+  const updated = result.rows.filter((r) => r.sku !== null).map(({ expected: _expected, ...row }) => row)
+  if (updated.length < (result.rows[0]?.expected ?? 0)) throw new RetryTransaction('movements: a locked row was skipped')
+  if (updated.length < folds.length) {
+    const done = new Set(updated.map(keyOf))
     throw await refusal(
       tx,
       folds.filter((f) => !done.has(keyOf(f))),
     )
   }
-  const running = new Map(updated.rows.map((r) => [keyOf(r), r.old_on_hand]))
+  const running = new Map(updated.map((r) => [keyOf(r), r.old_on_hand]))
   const entries = await appendLedger(
     tx,
     now,
@@ -164,7 +172,7 @@ export async function recordMovements(
       }
     }),
   )
-  const changes = updated.rows.map(({ old_on_hand, ...after }) => ({
+  const changes = updated.map(({ old_on_hand, ...after }) => ({
     after,
     before: { ...after, on_hand: old_on_hand },
   }))

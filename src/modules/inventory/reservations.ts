@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import { actorOf, channelOf, type Principal } from '../../kernel/auth/index.js'
 import { addSeconds, type Clock } from '../../kernel/clock.js'
-import { crossModule, type Tx } from '../../kernel/db/index.js'
+import { crossModule, RetryTransaction, type Tx } from '../../kernel/db/index.js'
 import { notFound } from '../../kernel/errors.js'
 import { newId } from '../../kernel/ids.js'
 import { appendEvents } from '../../kernel/outbox/index.js'
@@ -121,7 +121,7 @@ async function assertLinesKnown(
  */
 async function grant(tx: InventoryTx, reservation: ReservationRow, lines: readonly Allocation[]) {
   const now = reservation.created_at
-  const result = await sql<Level & { qty: number; granted: number }>`
+  const result = await sql<Level & { qty: number; granted: number; fits: boolean }>`
     with r(sku, location, qty) as (
       select * from unnest(${lines.map((l) => l.sku)}::text[],
                            ${lines.map((l) => l.location)}::text[],
@@ -156,10 +156,11 @@ async function grant(tx: InventoryTx, reservation: ReservationRow, lines: readon
       insert into inventory.reservation_line (reservation_id, sku, location, quantity)
       select ${reservation.id}::text, r.sku, r.location, r.qty from r, fits where fits.ok
     )
-    select locked.*, (select count(*) from upd)::int as granted from locked`.execute(tx)
-  const levels = result.rows.map(({ qty: _qty, granted: _granted, ...level }) => level)
+    select locked.*, (select count(*) from upd)::int as granted, (select ok from fits) as fits from locked`.execute(tx)
+  const levels = result.rows.map(({ qty: _qty, granted: _granted, fits: _fits, ...level }) => level)
   const granted = (result.rows[0]?.granted ?? 0) === lines.length
-  const changes = result.rows.map(({ qty, granted: _granted, ...before }) => ({
+  if (result.rows[0]?.fits && !granted) throw new RetryTransaction(`reservation ${reservation.id}: a locked row was skipped`)
+  const changes = result.rows.map(({ qty, granted: _granted, fits: _fits, ...before }) => ({
     before,
     after: { ...before, reserved: before.reserved + qty },
   }))

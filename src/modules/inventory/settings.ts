@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { Clock } from '../../kernel/clock.js'
-import { crossModule, type Tx } from '../../kernel/db/index.js'
+import { crossModule, RetryTransaction, type Tx } from '../../kernel/db/index.js'
 import { appendEvents } from '../../kernel/outbox/index.js'
 import type { InventoryTables } from './db.js'
 import { crossingEvents } from './events.js'
@@ -54,7 +54,7 @@ export async function setStockSettings(
   const now = clock.now()
   const settings = merge(inputs)
   await ensureLevels(tx, now, settings)
-  const result = await sql<Level & { prior_safety_stock: number; prior_threshold: number | null }>`
+  const all = await sql<Level & { prior_safety_stock: number; prior_threshold: number | null; expected: number }>`
     with v(sku, location, safety_stock, sets_threshold, threshold) as (
       select * from unnest(${settings.map((s) => s.sku)}::text[],
                            ${settings.map((s) => s.location)}::text[],
@@ -67,18 +67,24 @@ export async function setStockSettings(
       join v on v.sku = s.sku and v.location = s.location
       order by s.sku, s.location
       for update of s
+    ),
+    upd as (
+      update inventory.stock_level s
+      set safety_stock = coalesce(v.safety_stock, s.safety_stock),
+          low_stock_threshold = case when v.sets_threshold then v.threshold
+                                     else s.low_stock_threshold end,
+          updated_at = ${now}
+      from v join prior on prior.sku = v.sku and prior.location = v.location
+      where s.sku = v.sku and s.location = v.location
+      returning s.sku, s.location, s.on_hand, s.reserved, s.safety_stock, s.low_stock_threshold,
+                prior.safety_stock as prior_safety_stock,
+                prior.low_stock_threshold as prior_threshold
     )
-    update inventory.stock_level s
-    set safety_stock = coalesce(v.safety_stock, s.safety_stock),
-        low_stock_threshold = case when v.sets_threshold then v.threshold
-                                   else s.low_stock_threshold end,
-        updated_at = ${now}
-    from v join prior on prior.sku = v.sku and prior.location = v.location
-    where s.sku = v.sku and s.location = v.location
-    returning s.sku, s.location, s.on_hand, s.reserved, s.safety_stock, s.low_stock_threshold,
-              prior.safety_stock as prior_safety_stock,
-              prior.low_stock_threshold as prior_threshold`.execute(tx)
-  const changes = result.rows.map(({ prior_safety_stock, prior_threshold, ...after }) => ({
+    select upd.*, e.expected from (select count(*)::int as expected from prior) e
+    left join upd on true`.execute(tx)
+  const rows = all.rows.filter((r) => r.sku !== null).map(({ expected: _expected, ...row }) => row)
+  if (rows.length < (all.rows[0]?.expected ?? 0)) throw new RetryTransaction('stock settings: a locked row was skipped')
+  const changes = rows.map(({ prior_safety_stock, prior_threshold, ...after }) => ({
     after,
     before: { ...after, safety_stock: prior_safety_stock, low_stock_threshold: prior_threshold },
   }))

@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { Tx } from '../../kernel/db/index.js'
+import { RetryTransaction, type Tx } from '../../kernel/db/index.js'
 import { DomainError } from '../../kernel/errors.js'
 import type { InventoryTables, LedgerEntryRow, LedgerKind, StockLevelRow } from './db.js'
 import { availableOf } from './events.js'
@@ -125,7 +125,7 @@ export async function applyDeltas(
 ): Promise<LevelChange[]> {
   const merged = mergeDeltas(deltas)
   if (merged.length === 0) return []
-  const result = await sql<Level & { d_on: number; d_res: number }>`
+  const result = await sql<Level & { d_on: number; d_res: number; expected: number }>`
     with d(sku, location, d_on, d_res) as (
       select * from unnest(${merged.map((d) => d.sku)}::text[],
                            ${merged.map((d) => d.location)}::text[],
@@ -133,18 +133,24 @@ export async function applyDeltas(
                            ${merged.map((d) => d.reserved)}::bigint[])
     ),
     locked as materialized (
-      select s.sku, s.location from inventory.stock_level s
+      select s.sku, s.location, (${guards[guard]}) as ok from inventory.stock_level s
       join d on d.sku = s.sku and d.location = s.location
       order by s.sku, s.location
       for update of s
+    ),
+    upd as (
+      update inventory.stock_level s
+      set on_hand = s.on_hand + d.d_on, reserved = s.reserved + d.d_res, updated_at = ${now}
+      from d join locked on locked.sku = d.sku and locked.location = d.location
+      where s.sku = d.sku and s.location = d.location and ${guards[guard]}
+      returning s.sku, s.location, s.on_hand, s.reserved, s.safety_stock, s.low_stock_threshold,
+                d.d_on, d.d_res
     )
-    update inventory.stock_level s
-    set on_hand = s.on_hand + d.d_on, reserved = s.reserved + d.d_res, updated_at = ${now}
-    from d join locked on locked.sku = d.sku and locked.location = d.location
-    where s.sku = d.sku and s.location = d.location and ${guards[guard]}
-    returning s.sku, s.location, s.on_hand, s.reserved, s.safety_stock, s.low_stock_threshold,
-              d.d_on, d.d_res`.execute(tx)
-  return result.rows.map(({ d_on, d_res, ...after }) => ({
+    select upd.*, e.expected from (select count(*)::int as expected from locked where ok) e
+    left join upd on true`.execute(tx)
+  const rows = result.rows.filter((r) => r.sku !== null)
+  if (rows.length < (result.rows[0]?.expected ?? 0)) throw new RetryTransaction('stock levels: a locked row was skipped')
+  return rows.map(({ d_on, d_res, expected: _expected, ...after }) => ({
     after,
     before: { ...after, on_hand: after.on_hand - d_on, reserved: after.reserved - d_res },
   }))
