@@ -1,3 +1,4 @@
+import { runEventsBench } from './events.js'
 import { runInventoryBench } from './inventory.js'
 import { runOrdersBench } from './orders.js'
 import { runSegmentsBench } from './segments.js'
@@ -9,6 +10,7 @@ import { runSegmentsBench } from './segments.js'
 const benchmarks: { name: string; run: () => Promise<unknown> }[] = [
   { name: 'inventory', run: runInventoryBench },
   { name: 'orders', run: runOrdersBench },
+  { name: 'events', run: runEventsBench },
   { name: 'segments', run: runSegmentsBench },
 ]
 

@@ -19,4 +19,5 @@ else
 fi
 
 npx tsc --noEmit -p .
+npx tsc --noEmit -p sdk
 npx vitest run "$@"

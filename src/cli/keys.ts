@@ -18,13 +18,15 @@ import { operator } from './operator.js'
 
 export const keysUsage = `Usage:
   omnia keys create --role ROLE [--name NAME] [--location CODE] [--expires-at ISO] [--json]
-  omnia keys create --channel CODE [--json]
+  omnia keys create --channel CODE [--publishable] [--json]
   omnia keys list [--json]
   omnia keys revoke <id|prefix> [--json]
 
 create   makes a staff key with a role, optionally tied to a store (--location), or a
-         further key for an existing channel's touchpoint (--channel). The key is printed
-         once and never again: only its hash is stored.
+         further key for an existing channel's touchpoint (--channel). With --publishable
+         the channel's key may only send events and read the catalog and prices: safe to
+         embed in a web page or a kiosk. The key is printed once and never again: only its
+         hash is stored.
          Roles: ${staffRoles.join(', ')}.
 list     shows every key (prefix, kind, role or channel, location, status); never a secret.
 revoke   stops a key (a running server notices within a few seconds).
@@ -57,13 +59,15 @@ async function create(config: Config, args: string[]) {
     name: { type: 'string' },
     location: { type: 'string' },
     channel: { type: 'string' },
+    publishable: { type: 'boolean' },
     'expires-at': { type: 'string' },
     json: { type: 'boolean' },
   })
   if (!parsed) return
-  const { role, name, location, channel, json } = parsed.values
+  const { role, name, location, channel, publishable, json } = parsed.values
   const expiresRaw = parsed.values['expires-at']
   if (!role === !channel) throw new UsageError('give either --role or --channel', createUsage)
+  if (publishable && !channel) throw new UsageError('--publishable goes with --channel', createUsage)
   if (channel && (location || expiresRaw))
     throw new UsageError('--location and --expires-at go with --role, not --channel', createUsage)
   if (role && !(staffRoles as readonly string[]).includes(role)) {
@@ -79,7 +83,15 @@ async function create(config: Config, args: string[]) {
   const key = await withDatabase(config, ({ db }) =>
     inTransaction(db, async (tx) => {
       let created
-      if (channel) {
+      if (channel && publishable) {
+        const row = await findChannel(crossModule(tx), channel)
+        created = await createKey(tx, clock, {
+          kind: 'publishable',
+          name: name ?? `${row.name} (publishable)`,
+          channel: { id: row.id, code: row.code, kind: row.kind },
+          location: row.location,
+        })
+      } else if (channel) {
         created = await issueTouchpointKey(
           crossModule(tx),
           clock,
@@ -110,7 +122,10 @@ async function create(config: Config, args: string[]) {
     process.stdout.write(`${JSON.stringify(key, null, 2)}\n`)
     return
   }
-  const owner = key.kind === 'staff' ? `role ${key.role}` : `channel ${key.channel}`
+  const owner =
+    key.kind === 'staff'
+      ? `role ${key.role}`
+      : `channel ${key.channel}${key.kind === 'publishable' ? ' (publishable: events only)' : ''}`
   process.stdout.write(
     `Created key ${key.prefix} (${key.id}) for ${owner}${key.location ? ` at ${key.location}` : ''}.\n` +
       `Keep it now, it is not shown again:\n\n  ${key.apiKey}\n\n`,

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely'
+import { accessMigrations } from './auth/migrations.js'
 import type { Migrations } from './db/index.js'
 
 /** The kernel's own tables: keys and audit (access), outbox, checkpoints and idempotency (kernel). */
@@ -78,4 +79,5 @@ export const kernelMigrations: Migrations = {
         .execute()
     },
   },
+  ...accessMigrations,
 }

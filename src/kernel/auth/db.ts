@@ -5,7 +5,7 @@ export type ApiKeyRow = {
   prefix: string
   secret_hash: string
   name: string
-  kind: 'staff' | 'touchpoint'
+  kind: 'staff' | 'touchpoint' | 'publishable'
   role: string | null
   channel_id: string | null
   channel_code: string | null

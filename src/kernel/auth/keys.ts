@@ -6,13 +6,17 @@ import { notFound } from '../errors.js'
 import { newId } from '../ids.js'
 import type { AccessTables, ApiKeyRow } from './db.js'
 import type { Principal } from './principal.js'
-import { channelKindScopes, roleScopes, type ChannelKind, type StaffRole } from './scopes.js'
+import { channelKindScopes, publishableScopes, roleScopes, type ChannelKind, type StaffRole } from './scopes.js'
 
-/** What a key is for: a staff role, or a touchpoint of a channel (a POS at one store). */
+/**
+ * What a key is for: a staff role, a touchpoint of a channel (a POS at one store), or a
+ * channel's publishable key (safe to embed in a web page: it only sends events, see
+ * `publishableScopes`).
+ */
 export type KeyOwner =
   | { kind: 'staff'; role: StaffRole; name: string; location?: string | null }
   | {
-      kind: 'touchpoint'
+      kind: 'touchpoint' | 'publishable'
       name: string
       channel: { id: string; code: string; kind: ChannelKind }
       location?: string | null
@@ -22,7 +26,7 @@ export type KeyView = {
   id: string
   prefix: string
   name: string
-  kind: 'staff' | 'touchpoint'
+  kind: 'staff' | 'touchpoint' | 'publishable'
   role: string | null
   channel: string | null
   location: string | null
@@ -78,9 +82,9 @@ export async function createKey(
       name: owner.name,
       kind: owner.kind,
       role: owner.kind === 'staff' ? owner.role : null,
-      channel_id: owner.kind === 'touchpoint' ? owner.channel.id : null,
-      channel_code: owner.kind === 'touchpoint' ? owner.channel.code : null,
-      channel_kind: owner.kind === 'touchpoint' ? owner.channel.kind : null,
+      channel_id: owner.kind === 'staff' ? null : owner.channel.id,
+      channel_code: owner.kind === 'staff' ? null : owner.channel.code,
+      channel_kind: owner.kind === 'staff' ? null : owner.channel.kind,
       location: owner.location ?? null,
       created_at: clock.now(),
       expires_at: expiresAt,
@@ -97,13 +101,14 @@ export function principalOf(row: ApiKeyRow): Principal {
     return { kind: 'staff', keyId: row.id, name: row.name, role, location: row.location, scopes: new Set(roleScopes[role]) }
   }
   const kind = row.channel_kind as ChannelKind
+  // A publishable key speaks for its channel (events carry the channel code) with fewer rights.
   return {
     kind: 'touchpoint',
     keyId: row.id,
     name: row.name,
     channel: { id: row.channel_id!, code: row.channel_code!, kind },
     location: row.location,
-    scopes: new Set(channelKindScopes[kind]),
+    scopes: new Set(row.kind === 'publishable' ? publishableScopes : channelKindScopes[kind]),
   }
 }
 

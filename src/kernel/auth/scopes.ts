@@ -24,6 +24,8 @@ export const scopes = [
   'carts:write',
   'events:read',
   'events:write',
+  // Define the tracking plan (which events must look how): staff work, never a touchpoint's.
+  'events:manage',
   'promotions:read',
   'promotions:write',
   // Preview discounts on a basket and redeem them: selling work, not reading.
@@ -80,7 +82,7 @@ export const roleScopes: Record<StaffRole, readonly Scope[]> = {
   manager: scopes.filter((s) => s !== 'keys:manage' && s !== 'channels:write' && s !== 'events:write' && s !== 'returns:manage' && s !== 'traits:manage'),
   clerk: [...selling, 'inventory:write', ...customers, 'customers:merge', 'payments:write', 'payments:read', 'payments:manage', ...carts, ...orders, ...fulfillment, ...returns],
   agent: [...selling, ...customers, 'customers:merge', 'payments:write', 'payments:read', ...carts, 'events:read', ...orders, 'fulfillment:read', ...returns],
-  marketer: [...reads, 'channels:read', 'customers:read', 'carts:read', 'events:read', 'promotions:write', 'orders:read', 'segments:read', 'segments:write'],
+  marketer: [...reads, 'channels:read', 'customers:read', 'carts:read', 'events:read', 'events:manage', 'promotions:write', 'orders:read', 'segments:read', 'segments:write'],
   analyst: [...reads, 'channels:read', 'audit:read', 'customers:read', 'carts:read', 'events:read', 'orders:read', 'returns:read', 'segments:read'],
 }
 
@@ -98,3 +100,10 @@ export const channelKindScopes: Record<ChannelKind, readonly Scope[]> = {
   sms: [...reads, ...tracking, 'customers:write'],
   push: [...reads, ...tracking],
 }
+
+/**
+ * A publishable key is shipped inside a web page or a kiosk's bundle, so anyone can read it: it
+ * may send behavioural events and read what a shop window shows, never a person's data, a
+ * basket, an order or stock it could reserve.
+ */
+export const publishableScopes: readonly Scope[] = ['events:write', 'catalog:read', 'pricing:read']

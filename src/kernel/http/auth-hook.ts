@@ -48,7 +48,8 @@ export function installAuth(app: FastifyInstance, db: Kysely<AccessTables>, cloc
   })
   app.addHook('onRequest', async (req) => {
     const scope = req.routeOptions.config?.scope
-    if (!scope) return
+    // A CORS preflight carries no credentials by definition; the route it asks about will check.
+    if (!scope || req.method === 'OPTIONS') return
     const key = presentedKey(req)
     if (!key) throw new DomainError('unauthenticated', 'Send an API key as Authorization: Bearer <key>')
     const now = clock.now().getTime()

@@ -1,7 +1,8 @@
 import { z } from 'zod'
-import { createKey, expireKey, listKeys, recordAudit, revokeKey, type AccessTables } from '../../kernel/auth/index.js'
-import { inTransaction, type Tx } from '../../kernel/db/index.js'
+import { createKey, expireKey, listKeys, recordAudit, revokeKey, type AccessTables, type KeyOwner } from '../../kernel/auth/index.js'
+import { crossModule, inTransaction, type Tx } from '../../kernel/db/index.js'
 import { decodeCursor, pageOf, sendWrite, toPage, type ModuleRoutes } from '../../kernel/http/index.js'
+import { findChannel } from '../channels/index.js'
 import { AuditEntryView, AuditQuery, CreatedKeyView, CreateKeyBody, KeyParams, KeyView, UpdateKeyBody } from './schema.js'
 
 async function auditPage(tx: Tx<AccessTables>, query: z.infer<typeof AuditQuery>) {
@@ -24,7 +25,19 @@ async function auditPage(tx: Tx<AccessTables>, query: z.infer<typeof AuditQuery>
   }))
 }
 
-/** Staff keys and the audit trail. Touchpoint keys are made with their channel. */
+/** Who a new key is for; a publishable key speaks for an existing channel. */
+async function ownerOf(tx: Tx<any>, body: CreateKeyBody): Promise<KeyOwner> {
+  if (body.kind === 'staff') return { kind: 'staff', role: body.role!, name: body.name!, location: body.location ?? null }
+  const channel = await findChannel(crossModule(tx), body.channel!)
+  return {
+    kind: 'publishable',
+    name: body.name ?? `${channel.name} (publishable)`,
+    channel: { id: channel.id, code: channel.code, kind: channel.kind },
+    location: channel.location,
+  }
+}
+
+/** Staff keys, channels' publishable keys and the audit trail. Touchpoint keys are made with their channel. */
 export const accessRoutes: ModuleRoutes = async (app, deps) => {
   const { db, clock } = deps
   app.post(
@@ -32,8 +45,7 @@ export const accessRoutes: ModuleRoutes = async (app, deps) => {
     { schema: { tags: ['access'], body: CreateKeyBody, response: { 201: CreatedKeyView } }, config: { scope: 'keys:manage' } },
     (req, reply) =>
       sendWrite(req, reply, deps, 201, async (tx) => {
-        const { role, name, location, expiresAt } = req.body
-        const key = await createKey(tx, clock, { kind: 'staff', role, name, location: location ?? null }, expiresAt ? new Date(expiresAt) : null)
+        const key = await createKey(tx, clock, await ownerOf(tx, req.body), req.body.expiresAt ? new Date(req.body.expiresAt) : null)
         const { apiKey: _secret, ...visible } = key
         await recordAudit(tx, clock, req.principal, { action: 'key.created', resource: 'key', resourceId: key.id, after: visible }, req.id)
         return key

@@ -1,14 +1,33 @@
 import { z } from 'zod'
 import { staffRoles } from '../../kernel/auth/index.js'
 
+/**
+ * A staff key (`role`, the default kind) or a channel's publishable key (`kind: 'publishable'`,
+ * `channel`): the key a web page or kiosk embeds, which may only send events and read the
+ * catalog and prices.
+ */
 export const CreateKeyBody = z
   .strictObject({
-    role: z.enum(staffRoles),
-    name: z.string().min(1).max(200),
+    kind: z.enum(['staff', 'publishable']).default('staff'),
+    role: z.enum(staffRoles).optional().describe('Staff keys: the role'),
+    channel: z.string().min(1).max(40).optional().describe('Publishable keys: the channel code the events come from'),
+    name: z.string().min(1).max(200).optional().describe('Required for staff keys'),
     location: z.string().min(1).max(40).optional(),
     expiresAt: z.iso.datetime({ offset: true }).optional(),
   })
-  .meta({ id: 'CreateStaffKey' })
+  .superRefine((body, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message })
+    if (body.kind === 'staff') {
+      if (!body.role) issue('role', 'a staff key needs a role')
+      if (body.name === undefined) issue('name', 'a staff key needs a name')
+      if (body.channel !== undefined) issue('channel', 'only publishable keys belong to a channel')
+    } else {
+      if (!body.channel) issue('channel', 'a publishable key needs the channel it sends events for')
+      if (body.role !== undefined) issue('role', 'a publishable key has no staff role')
+      if (body.location !== undefined) issue('location', "a publishable key takes its channel's location")
+    }
+  })
+  .meta({ id: 'CreateApiKey' })
 export type CreateKeyBody = z.infer<typeof CreateKeyBody>
 
 export const KeyView = z
@@ -16,7 +35,7 @@ export const KeyView = z
     id: z.string(),
     prefix: z.string(),
     name: z.string(),
-    kind: z.enum(['staff', 'touchpoint']),
+    kind: z.enum(['staff', 'touchpoint', 'publishable']),
     role: z.string().nullable(),
     channel: z.string().nullable(),
     location: z.string().nullable(),

@@ -28,4 +28,5 @@ export { mergeProfiles, unmergeProfiles, mergedProfileIds, type MergeInput, type
 export { mergeFactsOf, mergeFactNames, type MergeFact } from './merge-facts.js'
 export { resolveAndMerge, listRefusals, type MergedResolution } from './merge-resolve.js'
 export { MergeRefusalView, type MergeRefusalReason } from './schema.js'
+export { resolveKnownIdentities, currentProfileIds } from './resolve-known.js'
 export { ProfileExtrasView, type ProfileExtras } from './profile-extras.js'

@@ -51,6 +51,29 @@ export type TimelineEntryTable = {
   recorded_at: Date
 }
 
+export type TrackingMode = 'record' | 'reject'
+
+export type TrackingPlanTable = { id: boolean; mode: TrackingMode; updated_at: Date }
+
+/** The JSON Schema an event's `properties` must satisfy; see json-schema.ts. */
+export type TrackingSchemaTable = {
+  event: string
+  schema: Record<string, unknown>
+  mode: TrackingMode | null
+  created_at: Date
+  updated_at: Date
+}
+
+export type TrackingViolationTable = {
+  id: string
+  event_id: string
+  event: string
+  message_id: string
+  channel: string | null
+  errors: { path: string; message: string }[]
+  received_at: Date
+}
+
 export type EventRow = Selectable<EventTable>
 export type TimelineEntryRow = Selectable<TimelineEntryTable>
 
@@ -58,4 +81,7 @@ export type EventsTables = {
   'events.event': EventTable
   'events.identity_conflict': IdentityConflictTable
   'events.timeline_entry': TimelineEntryTable
+  'events.tracking_plan': TrackingPlanTable
+  'events.tracking_schema': TrackingSchemaTable
+  'events.tracking_violation': TrackingViolationTable
 }

@@ -3,6 +3,7 @@ import { BatchQueue, type Tx } from '../../kernel/db/index.js'
 import { newId } from '../../kernel/ids.js'
 import type { EventsTables } from './db.js'
 import type { MessageType, SegmentMessage } from './schema.js'
+import { insertViolations, type NewViolation } from './tracking-plan.js'
 
 /** A message ready to store: what the edge parsed, plus who sent it and when it arrived. */
 export type NewEvent = {
@@ -101,16 +102,20 @@ export async function insertEvents(tx: Tx<EventsTables>, events: readonly NewEve
   return Number(result.numAffectedRows ?? 0)
 }
 
+/** One ingestion call: its events and the tracking-plan violations to record with them. */
+export type Submission = { events: readonly NewEvent[]; violations: readonly NewViolation[] }
+
 /**
  * Group commit for ingestion: concurrent calls (from any touchpoint) share one transaction and
  * one INSERT, and each caller's promise settles only after that commit, so a 200 always means
- * the events are durable.
+ * the events (and their recorded violations) are durable.
  */
-export function ingestionQueue(db: Kysely<any>): BatchQueue<any, readonly NewEvent[], number> {
+export function ingestionQueue(db: Kysely<any>): BatchQueue<any, Submission, number> {
   return new BatchQueue(db, async (tx, inputs) => {
-    await insertEvents(tx, inputs.flat())
+    await insertEvents(tx, inputs.flatMap((i) => i.events))
+    await insertViolations(tx, inputs.flatMap((i) => i.violations))
     // Which rows of the shared statement were duplicates does not matter to a sender: Segment
     // answers success for a re-sent message too.
-    return inputs.map((events) => ({ ok: true as const, value: events.length }))
+    return inputs.map((i) => ({ ok: true as const, value: i.events.length }))
   })
 }

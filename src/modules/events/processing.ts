@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import type { Clock } from '../../kernel/clock.js'
 import { crossModule, type Tx } from '../../kernel/db/index.js'
 import { appendEvents, type NewEvent } from '../../kernel/outbox/index.js'
-import { findByIdentity, normaliseIdentity, resolveAndMerge, type IdentityConflict, type IdentityKind, type RawIdentity } from '../customers/index.js'
+import { currentProfileIds, findByIdentity, normaliseIdentity, resolveAndMerge, resolveKnownIdentities, type IdentityConflict, type IdentityKind, type RawIdentity } from '../customers/index.js'
 import type { EventsTables } from './db.js'
 
 type Claimed = {
@@ -78,14 +78,30 @@ export async function processEvents(tx: Tx<EventsTables>, clock: Clock, limit: n
     select id, message_id, type, event, user_id, anonymous_id, previous_id, channel, traits, context from events.event
     where processed_at is null order by received_at, id limit ${limit} for update skip locked`.execute(tx)
   if (claimed.rows.length === 0) return 0
+  const sets: RawIdentity[][] = []
+  for (const e of claimed.rows) sets.push(await identitiesOf(tx, e))
+  // Most events come from people already known: one set-based pass (four queries for the whole
+  // batch) resolves those, and only the rest go through resolveAndMerge, about ten queries each.
+  const known = await resolveKnownIdentities(crossModule(tx), clock, sets)
   const resolved = new Map<string, Outcome>()
   const outcomes: Outcome[] = []
-  for (const e of claimed.rows) {
-    const identities = await identitiesOf(tx, e)
-    const key = JSON.stringify([e.channel, identities])
-    const outcome = resolved.get(key) ?? (await resolveOne(tx, clock, identities, e.channel))
+  for (const [i, e] of claimed.rows.entries()) {
+    const profileId = known[i]
+    if (profileId) {
+      outcomes.push({ profileId, conflicts: [] })
+      continue
+    }
+    const key = JSON.stringify([e.channel, sets[i]])
+    const outcome = resolved.get(key) ?? (await resolveOne(tx, clock, sets[i]!, e.channel))
     resolved.set(key, outcome)
     outcomes.push(outcome)
+  }
+  // A merge made by the slow path may have folded a profile the fast path named into another.
+  if (resolved.size > 0 && known.some((id) => id !== null)) {
+    const current = await currentProfileIds(crossModule(tx), known.filter((id): id is string => id !== null))
+    known.forEach((id, i) => {
+      if (id !== null) outcomes[i] = { profileId: current.get(id) ?? id, conflicts: [] }
+    })
   }
   await stamp(tx, clock, claimed.rows, outcomes)
   return claimed.rows.length

@@ -2,7 +2,10 @@ import type { FastifyRequest } from 'fastify'
 import { channelOf } from '../../kernel/auth/index.js'
 import { inTransaction } from '../../kernel/db/index.js'
 import { pageOf, type ModuleRoutes } from '../../kernel/http/index.js'
-import { ingestionQueue, toNewEvent, type Sender } from './ingest.js'
+import { DomainError, validationFailed } from '../../kernel/errors.js'
+import { installCors } from './cors.js'
+import { browserSdk } from './sdk-bundle.js'
+import { ingestionQueue, toNewEvent, type NewEvent, type Sender } from './ingest.js'
 import { listEvents } from './queries.js'
 import {
   Accepted,
@@ -18,6 +21,8 @@ import {
   TimelineQuery,
 } from './schema.js'
 import { customerTimeline } from './timeline.js'
+import { checkEvents, compiledPlan } from './tracking-plan.js'
+import { trackingPlanRoutes } from './tracking-plan-routes.js'
 
 function senderOf(req: FastifyRequest, receivedAt: Date): Sender {
   const channel = channelOf(req.principal)
@@ -27,10 +32,26 @@ function senderOf(req: FastifyRequest, receivedAt: Date): Sender {
 /**
  * The Segment HTTP Tracking API (write key as Basic user name) and an inspection list. Bodies
  * over Segment's limits are refused before parsing by route-level body limits; a batch event
- * over 32 KB is `validation-failed` at `batch.<i>`. Answers `{success: true}` once stored.
+ * over 32 KB is `validation-failed` at `batch.<i>`. Answers `{success: true}` once stored. Track
+ * events are checked against the tracking plan (tracking-plan-routes.ts); the tracking paths
+ * accept other origins (cors.ts), for the browser tracker served at `/sdk/omnia.js`.
  */
-export const eventRoutes: ModuleRoutes = async (app, { db, clock }) => {
+export const eventRoutes: ModuleRoutes = async (app, { db, clock, engine }) => {
   const queue = ingestionQueue(db)
+  // The tracking plan decides per event: reject refuses the whole call before anything is
+  // stored (paths under `pathOf(i)`), record stores it with its violations.
+  const ingest = async (events: NewEvent[], pathOf: (i: number) => string) => {
+    const { violations, rejected } = checkEvents(await compiledPlan(db), events, pathOf)
+    if (rejected.length > 0) throw validationFailed(rejected, 'The tracking plan rejects these events')
+    await queue.submit({ events, violations })
+  }
+  await app.register(trackingPlanRoutes, { db, clock, engine })
+  installCors(app)
+  app.get('/sdk/omnia.js', { schema: { hide: true } }, async (_req, reply) => {
+    const script = await browserSdk()
+    if (script === null) throw new DomainError('not-found', 'The browser SDK is not part of this installation')
+    return reply.header('content-type', 'text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').send(script)
+  })
   for (const type of messageTypes) {
     app.post(
       `/v1/${type}`,
@@ -40,7 +61,7 @@ export const eventRoutes: ModuleRoutes = async (app, { db, clock }) => {
         config: { scope: 'events:write' },
       },
       async (req) => {
-        await queue.submit([toNewEvent(type, req.body, {}, senderOf(req, clock.now()))])
+        await ingest([toNewEvent(type, req.body, {}, senderOf(req, clock.now()))], () => '')
         return { success: true as const }
       },
     )
@@ -54,7 +75,7 @@ export const eventRoutes: ModuleRoutes = async (app, { db, clock }) => {
     },
     async (req) => {
       const sender = senderOf(req, clock.now())
-      await queue.submit(req.body.batch.map((m) => toNewEvent(m.type, m, req.body, sender)))
+      await ingest(req.body.batch.map((m) => toNewEvent(m.type, m, req.body, sender)), (i) => `batch.${i}`)
       return { success: true as const }
     },
   )

@@ -162,3 +162,56 @@ export const TimelineEntryView = z
   })
   .meta({ id: 'TimelineEntry' })
 export type TimelineEntryView = z.infer<typeof TimelineEntryView>
+
+export const TrackingMode = z
+  .enum(['record', 'reject'])
+  .describe('record: store the event and record the violation; reject: answer 400 and store nothing')
+
+export const EventName = z.object({ event: z.string().min(1).max(200) })
+
+export const TrackingPlanBody = z.strictObject({ mode: TrackingMode }).meta({ id: 'TrackingPlanSettings' })
+
+export const TrackingSchemaBody = z
+  .strictObject({
+    schema: Json.describe(
+      "A JSON Schema for the track event's `properties`: type, properties, required, additionalProperties, items, enum, const, minimum, maximum, exclusiveMinimum, exclusiveMaximum, minLength, maxLength, pattern, minItems, maxItems",
+    ),
+    mode: TrackingMode.nullish().describe("This event's mode; null or absent: the plan's default"),
+  })
+  .meta({ id: 'EventSchemaDefinition' })
+export type TrackingSchemaBody = z.infer<typeof TrackingSchemaBody>
+
+export const TrackingSchemaView = z
+  .object({
+    event: z.string(),
+    schema: Json,
+    mode: TrackingMode.nullable(),
+    effectiveMode: TrackingMode,
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'TrackingSchema' })
+export type TrackingSchemaView = z.infer<typeof TrackingSchemaView>
+
+export const TrackingPlanView = z
+  .object({ mode: TrackingMode, events: z.array(TrackingSchemaView) })
+  .meta({ id: 'TrackingPlan' })
+export type TrackingPlanView = z.infer<typeof TrackingPlanView>
+
+export const ViolationCountView = z
+  .object({ event: z.string(), count: z.number().int(), lastSeenAt: z.string() })
+  .meta({ id: 'TrackingViolationCount' })
+export type ViolationCountView = z.infer<typeof ViolationCountView>
+
+export const ViolationView = z
+  .object({
+    id: z.string(),
+    eventId: z.string(),
+    event: z.string(),
+    messageId: z.string(),
+    channel: z.string().nullable(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })),
+    receivedAt: z.string(),
+  })
+  .meta({ id: 'TrackingViolation' })
+export type ViolationView = z.infer<typeof ViolationView>
