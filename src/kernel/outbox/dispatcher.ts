@@ -185,15 +185,20 @@ export class OutboxDispatcher {
   }
 
   async #lockCheckpoint(tx: Tx<OutboxTables>, consumer: string): Promise<Position | null> {
-    await tx
-      .insertInto('kernel.consumer_checkpoint')
-      .values({ consumer, tx_id: '0', event_id: 0, updated_at: this.clock.now() })
-      .onConflict((oc) => oc.column('consumer').doNothing())
-      .execute()
-    const row = await sql<{ tx_id: string; event_id: number }>`
-      select tx_id::text, event_id from kernel.consumer_checkpoint
-      where consumer = ${consumer} for update skip locked`.execute(tx)
-    const first = row.rows[0]
-    return first ? { txId: first.tx_id, eventId: first.event_id } : null
+    const lock = () =>
+      sql<{ tx_id: string; event_id: number }>`
+        select tx_id::text, event_id from kernel.consumer_checkpoint
+        where consumer = ${consumer} for update skip locked`.execute(tx)
+    let row = (await lock()).rows[0]
+    if (!row) {
+      // A consumer's first delivery creates its row; a row another process holds is skipped.
+      await tx
+        .insertInto('kernel.consumer_checkpoint')
+        .values({ consumer, tx_id: '0', event_id: 0, updated_at: this.clock.now() })
+        .onConflict((oc) => oc.column('consumer').doNothing())
+        .execute()
+      row = (await lock()).rows[0]
+    }
+    return row ? { txId: row.tx_id, eventId: row.event_id } : null
   }
 }
