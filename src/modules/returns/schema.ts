@@ -3,7 +3,7 @@ import { channelKinds } from '../../kernel/auth/index.js'
 import { PageQuery } from '../../kernel/http/index.js'
 import { Money } from '../../kernel/money.js'
 import { Sku } from '../catalog/index.js'
-import { OrderView } from '../orders/index.js'
+import { OrderPayment, OrderView } from '../orders/index.js'
 
 const Id = z.string().min(1).max(64)
 const LocationCode = z
@@ -99,41 +99,11 @@ const Address = z.strictObject({
   country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code'),
 })
 
-export const ExchangePayment = z
-  .strictObject({
-    method: z.enum(['card', 'in_store', 'store_credit']),
-    card: z
-      .strictObject({
-        number: z.string().regex(/^\d{12,19}$/, 'must be 12–19 digits'),
-        expMonth: z.number().int().min(1).max(12),
-        expYear: z.number().int().min(2000).max(2100),
-        cvc: z
-          .string()
-          .regex(/^\d{3,4}$/, 'must be 3 or 4 digits')
-          .optional(),
-      })
-      .optional()
-      .describe('Sent to the payment provider, never stored'),
-    code: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{4,64}$/, 'must be 4–64 letters, digits, - or _')
-      .optional()
-      .describe('The gift card or store credit account, for store_credit'),
-  })
-  .superRefine((p, ctx) => {
-    if (p.method === 'card' && !p.card)
-      ctx.addIssue({ code: 'custom', path: ['card'], message: 'a card payment needs the card' })
-    if (p.method !== 'card' && p.card)
-      ctx.addIssue({ code: 'custom', path: ['card'], message: `not used by ${p.method}` })
-    if (p.method === 'store_credit' && !p.code)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['code'],
-        message: 'store credit needs the account code',
-      })
-    if (p.method !== 'store_credit' && p.code)
-      ctx.addIssue({ code: 'custom', path: ['code'], message: `not used by ${p.method}` })
-  })
+// The order's payment rules, less cash on delivery: an exchange settles the difference now.
+export const ExchangePayment = OrderPayment.refine((p) => p.method !== 'cash_on_delivery', {
+  path: ['method'],
+  message: 'an exchange is paid now: card, in_store or store_credit',
+})
 export type ExchangePayment = z.infer<typeof ExchangePayment>
 
 export const CreateExchangeBody = z
