@@ -1,10 +1,8 @@
-import { rmSync } from 'node:fs'
 import http from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openTestDatabase, type TestDatabase } from '../support/db.js'
 import { engines } from '../support/engines.js'
 import { httpRequest, ServerGroup, type ServerOptions, type ServerProcess } from '../support/server-process.js'
-import { templateDataDir } from './data-dir.js'
+import { serverDatabase, type ServerDatabase } from './data-dir.js'
 import { createLocation, createTouchpoints, inParallel, sleep, type Touchpoint } from './fixtures.js'
 
 type Message = Record<string, unknown> & { messageId: string }
@@ -50,20 +48,14 @@ async function allEvents(url: string): Promise<StoredEvent[]> {
  */
 describe.each(engines)('Event ingestion survives SIGKILL on %s', (engine) => {
   const servers = new ServerGroup()
-  let database: TestDatabase | undefined
-  let dataDir: string | undefined
+  let storage: ServerDatabase
   let options: ServerOptions
   let server: ServerProcess
   let senders: Touchpoint[] = []
 
   beforeAll(async () => {
-    if (engine === 'pglite') {
-      dataDir = await templateDataDir('events-crash')
-      options = { dataDir }
-    } else {
-      database = await openTestDatabase('postgres', 1)
-      options = { databaseUrl: database.url! }
-    }
+    storage = await serverDatabase(engine, 'events-crash')
+    options = storage.options
     server = await servers.start(options)
     await createLocation(server.url, 'store-e')
     senders = await createTouchpoints(server.url, 'store-e', ['web', 'app', 'kiosk', 'pos'], 'crash')
@@ -71,8 +63,7 @@ describe.each(engines)('Event ingestion survives SIGKILL on %s', (engine) => {
 
   afterAll(async () => {
     await servers.stopAll()
-    await database?.close()
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+    await storage.dispose()
   })
 
   it('stores every acknowledged event exactly once and resolves all of them into profiles', async () => {

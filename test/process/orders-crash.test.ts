@@ -1,9 +1,7 @@
-import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openTestDatabase, type TestDatabase } from '../support/db.js'
 import { engines } from '../support/engines.js'
 import { httpRequest, ServerGroup, type Reply, type ServerOptions, type ServerProcess } from '../support/server-process.js'
-import { templateDataDir } from './data-dir.js'
+import { serverDatabase, type ServerDatabase } from './data-dir.js'
 import { createLocation, createTouchpoints, inParallel, sleep, stockOf, stockSkus, type Touchpoint } from './fixtures.js'
 
 type Order = { id: string; number: number; status: string; customerId: string; lines: { sku: string; quantity: number }[] }
@@ -20,21 +18,15 @@ const unitsEach = 40
  */
 describe.each(engines)('A server killed while orders are placed on %s', (engine) => {
   const servers = new ServerGroup()
-  let database: TestDatabase | undefined
-  let dataDir: string | undefined
+  let storage: ServerDatabase
   let options: ServerOptions
   let server: ServerProcess
   let touchpoints: Touchpoint[] = []
   const store = 'store-c'
 
   beforeAll(async () => {
-    if (engine === 'pglite') {
-      dataDir = await templateDataDir('orders-crash')
-      options = { dataDir }
-    } else {
-      database = await openTestDatabase('postgres', 1)
-      options = { databaseUrl: database.url! }
-    }
+    storage = await serverDatabase(engine, 'orders-crash')
+    options = storage.options
     server = await servers.start(options)
     await createLocation(server.url, store)
     touchpoints = await createTouchpoints(server.url, store, ['web', 'app', 'pos', 'kiosk', 'callcenter', 'social'], 'crash')
@@ -43,8 +35,7 @@ describe.each(engines)('A server killed while orders are placed on %s', (engine)
 
   afterAll(async () => {
     await servers.stopAll()
-    await database?.close()
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+    await storage.dispose()
   })
 
   const place = (url: string, a: Attempt) =>

@@ -1,9 +1,7 @@
-import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openTestDatabase, type TestDatabase } from '../support/db.js'
 import { engines } from '../support/engines.js'
 import { httpRequest, ServerGroup, type ServerOptions, type ServerProcess } from '../support/server-process.js'
-import { templateDataDir } from './data-dir.js'
+import { serverDatabase, type ServerDatabase } from './data-dir.js'
 import { createLocation, createTouchpoints, ledgerOf, receive, sleep, stockOf, stockSkus } from './fixtures.js'
 
 type Reservation = { id: string; status: string; expiresAt: string }
@@ -14,28 +12,21 @@ type Reservation = { id: string; status: string; expiresAt: string }
  */
 describe.each(engines)('A killed server restarts consistent on %s', (engine) => {
   const servers = new ServerGroup()
-  let database: TestDatabase | undefined
-  let dataDir: string | undefined
+  let storage: ServerDatabase
   let options: ServerOptions
   let server: ServerProcess
   const store = 'store-r'
 
   beforeAll(async () => {
-    if (engine === 'pglite') {
-      dataDir = await templateDataDir('restart')
-      options = { dataDir }
-    } else {
-      database = await openTestDatabase('postgres', 1)
-      options = { databaseUrl: database.url! }
-    }
+    storage = await serverDatabase(engine, 'restart')
+    options = storage.options
     server = await servers.start(options)
     await createLocation(server.url, store)
   })
 
   afterAll(async () => {
     await servers.stopAll()
-    await database?.close()
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+    await storage.dispose()
   })
 
   it('releases reservations that expired while it was down and keeps the others', async () => {

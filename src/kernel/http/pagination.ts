@@ -14,6 +14,8 @@ export function pageOf<T extends z.ZodType>(item: T) {
   return z.object({ data: z.array(item), nextCursor: z.string().nullable() })
 }
 
+const notOurs = () => validationFailed([{ path: 'query.cursor', message: 'is not a cursor this API gave out' }])
+
 /** Cursors are opaque to clients: the sort key of the last row, base64url-encoded JSON. */
 export function encodeCursor(key: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url')
@@ -32,7 +34,22 @@ export function decodeCursor(cursor: string, length: number): (string | number)[
   } catch {
     // falls through to the problem below
   }
-  throw validationFailed([{ path: 'query.cursor', message: 'is not a cursor this API gave out' }])
+  throw notOurs()
+}
+
+/** The id a cursor of an id-ordered list holds. */
+export function decodeIdCursor(cursor: string): string {
+  const [id] = decodeCursor(cursor, 1)
+  if (typeof id !== 'string') throw notOurs()
+  return id
+}
+
+/** The (time, id) a cursor of a list ordered by a timestamp then id holds. */
+export function decodeTimeCursor(cursor: string): { at: Date; id: string } {
+  const [at, id] = decodeCursor(cursor, 2)
+  const date = typeof at === 'string' ? new Date(at) : new Date(NaN)
+  if (Number.isNaN(date.getTime()) || typeof id !== 'string') throw notOurs()
+  return { at: date, id }
 }
 
 /** Cuts a `limit + 1` fetch into a page; the extra row only says that there is more. */

@@ -1,4 +1,4 @@
-import { sql } from 'kysely'
+import { sql, type RawBuilder } from 'kysely'
 import type { Clock } from '../clock.js'
 import { beforeCommit, type Tx } from '../db/index.js'
 import type { OutboxTables } from './db.js'
@@ -33,17 +33,27 @@ type Row = {
 
 const buffers = new WeakMap<object, Row[]>()
 
+/**
+ * An INSERT of the facts `rows` yields, as columns (name, version, payload, channel, profile_id,
+ * occurred_at): for set-based producers that append thousands of facts in one statement, from a
+ * query or a data-modifying CTE, where `appendEvents` would carry each one through the process.
+ * It writes at once rather than at commit, so its facts come before any appended earlier in the
+ * same transaction.
+ */
+export function outboxInsert(rows: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`insert into kernel.outbox (name, version, payload, channel, profile_id, occurred_at) ${rows}`
+}
+
 // Rows travel as arrays, so one statement takes any number of events.
 async function insertRows(tx: Tx<OutboxTables>, rows: readonly Row[]) {
   if (rows.length === 0) return
-  await sql`
-    insert into kernel.outbox (name, version, payload, channel, profile_id, occurred_at)
+  await outboxInsert(sql`
     select name, version, payload, channel, profile_id, occurred_at from unnest(${rows.map((r) => r.name)}::text[], ${rows.map((r) => r.version)}::int[],
                          ${rows.map((r) => r.payload)}::jsonb[], ${rows.map((r) => r.channel)}::text[],
                          ${rows.map((r) => r.profileId)}::text[],
                          ${rows.map((r) => r.occurredAt.toISOString())}::timestamptz[])
     with ordinality as e(name, version, payload, channel, profile_id, occurred_at, n)
-    order by n`.execute(tx)
+    order by n`).execute(tx)
 }
 
 /**

@@ -1,7 +1,7 @@
 import { sql, type SqlBool } from 'kysely'
 import type { AnyTx, Tx } from '../../kernel/db/index.js'
 import { notFound, validationFailed } from '../../kernel/errors.js'
-import { decodeCursor, toPage, type Page } from '../../kernel/http/index.js'
+import { decodeTimeCursor, toPage, type Page } from '../../kernel/http/index.js'
 import { categoryAndDescendants } from './categories.js'
 import { productColumns, type CatalogTables, type ProductRow } from './db.js'
 import type { ProductListQuery, ProductView } from './schema.js'
@@ -24,12 +24,8 @@ export function prefixQuery(q: string): string {
 }
 
 function cursorKey(cursor: string): [Date, string] {
-  const [at, id] = decodeCursor(cursor, 2)
-  const date = typeof at === 'string' ? new Date(at) : new Date(NaN)
-  if (Number.isNaN(date.getTime()) || typeof id !== 'string') {
-    throw validationFailed([{ path: 'query.cursor', message: 'is not a cursor this API gave out' }])
-  }
-  return [date, id]
+  const { at, id } = decodeTimeCursor(cursor)
+  return [at, id]
 }
 
 /**

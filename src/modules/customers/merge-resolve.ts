@@ -1,8 +1,7 @@
 import { sql } from 'kysely'
 import type { Clock } from '../../kernel/clock.js'
 import type { Tx } from '../../kernel/db/index.js'
-import { validationFailed } from '../../kernel/errors.js'
-import { decodeCursor, toPage, type Page } from '../../kernel/http/index.js'
+import { decodeTimeCursor, toPage, type Page } from '../../kernel/http/index.js'
 import type { CustomersTables, MergeRefusalRow } from './db.js'
 import { identityKey, normaliseIdentities, type Identity } from './identities.js'
 import { nonMergingKinds } from './merge-limits.js'
@@ -80,10 +79,7 @@ const toRefusalView = (r: MergeRefusalRow): MergeRefusalView => ({
 export async function listRefusals(tx: CTx, query: { limit: number; cursor?: string | undefined }): Promise<Page<MergeRefusalView>> {
   let after: { at: Date; id: string } | null = null
   if (query.cursor) {
-    const [at, id] = decodeCursor(query.cursor, 2)
-    const date = new Date(String(at))
-    if (Number.isNaN(date.getTime())) throw validationFailed([{ path: 'query.cursor', message: 'is not a cursor this API gave out' }])
-    after = { at: date, id: String(id) }
+    after = decodeTimeCursor(query.cursor)
   }
   const rows = await sql<MergeRefusalRow>`
     select * from customers.merge_refusal

@@ -1,6 +1,5 @@
-import { decodeCursor, toPage, type Page } from '../../kernel/http/index.js'
+import { decodeTimeCursor, toPage, type Page } from '../../kernel/http/index.js'
 import type { Tx } from '../../kernel/db/index.js'
-import { validationFailed } from '../../kernel/errors.js'
 import type { EventRow, EventsTables } from './db.js'
 import type { EventQuery, EventView } from './schema.js'
 
@@ -40,10 +39,8 @@ export async function listEvents(tx: Tx<EventsTables>, query: EventQuery): Promi
   if (query.userId) q = q.where('user_id', '=', query.userId)
   if (query.anonymousId) q = q.where('anonymous_id', '=', query.anonymousId)
   if (query.cursor) {
-    const [at, id] = decodeCursor(query.cursor, 2)
-    const after = new Date(String(at))
-    if (Number.isNaN(after.getTime())) throw validationFailed([{ path: 'query.cursor', message: 'is not a cursor this API gave out' }])
-    q = q.where((eb) => eb.or([eb('timestamp', '<', after), eb.and([eb('timestamp', '=', after), eb('id', '<', String(id))])]))
+    const { at: after, id } = decodeTimeCursor(query.cursor)
+    q = q.where((eb) => eb.or([eb('timestamp', '<', after), eb.and([eb('timestamp', '=', after), eb('id', '<', id)])]))
   }
   const rows = await q.orderBy('timestamp', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute()
   return toPage(rows, query.limit, (r) => [r.timestamp.toISOString(), r.id], toView)

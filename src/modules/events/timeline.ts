@@ -1,8 +1,7 @@
 import { sql } from 'kysely'
 import type { Clock } from '../../kernel/clock.js'
 import { crossModule, type Tx } from '../../kernel/db/index.js'
-import { validationFailed } from '../../kernel/errors.js'
-import { decodeCursor, toPage, type Page } from '../../kernel/http/index.js'
+import { decodeTimeCursor, toPage, type Page } from '../../kernel/http/index.js'
 import { newId } from '../../kernel/ids.js'
 import type { OutboxEvent, Subscriber } from '../../kernel/outbox/index.js'
 import { getCustomer, mergedProfileIds } from '../customers/index.js'
@@ -94,10 +93,7 @@ type TimelineRow = {
 
 function afterCursor(cursor: string | undefined): { at: Date; id: string } | null {
   if (!cursor) return null
-  const [at, id] = decodeCursor(cursor, 2)
-  const after = new Date(String(at))
-  if (Number.isNaN(after.getTime())) throw validationFailed([{ path: 'query.cursor', message: 'is not a cursor this API gave out' }])
-  return { at: after, id: String(id) }
+  return decodeTimeCursor(cursor)
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Clock } from '../../kernel/clock.js'
 import { ConfigCache } from '../../kernel/config-cache.js'
 import type { Tx } from '../../kernel/db/index.js'
 import { notFound, validationFailed, type FieldError } from '../../kernel/errors.js'
-import { decodeCursor, toPage, type Page, type PageQuery } from '../../kernel/http/index.js'
+import { decodeCursor, decodeTimeCursor, toPage, type Page, type PageQuery } from '../../kernel/http/index.js'
 import { newId } from '../../kernel/ids.js'
 import type { EventsTables, TrackingMode } from './db.js'
 import type { NewEvent } from './ingest.js'
@@ -161,10 +161,8 @@ export async function violationCounts(tx: Tx<EventsTables>, query: PageQuery): P
 export async function listViolations(tx: Tx<EventsTables>, event: string, query: PageQuery): Promise<Page<ViolationView>> {
   let q = tx.selectFrom('events.tracking_violation').selectAll().where('event', '=', event)
   if (query.cursor) {
-    const [at, id] = decodeCursor(query.cursor, 2)
-    const after = new Date(String(at))
-    if (Number.isNaN(after.getTime())) throw validationFailed([{ path: 'query.cursor', message: 'is not a cursor this API gave out' }])
-    q = q.where((eb) => eb.or([eb('received_at', '<', after), eb.and([eb('received_at', '=', after), eb('id', '<', String(id))])]))
+    const { at: after, id } = decodeTimeCursor(query.cursor)
+    q = q.where((eb) => eb.or([eb('received_at', '<', after), eb.and([eb('received_at', '=', after), eb('id', '<', id)])]))
   }
   const rows = await q.orderBy('received_at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute()
   return toPage(rows, query.limit, (r) => [r.received_at.toISOString(), r.id], (r) => ({

@@ -1,7 +1,7 @@
 import type { Clock } from '../../kernel/clock.js'
 import type { Tx } from '../../kernel/db/index.js'
-import { notFound, validationFailed } from '../../kernel/errors.js'
-import { decodeCursor, toPage, type Page } from '../../kernel/http/index.js'
+import { notFound } from '../../kernel/errors.js'
+import { decodeIdCursor, toPage, type Page } from '../../kernel/http/index.js'
 import { newId } from '../../kernel/ids.js'
 import type { FulfillmentRow, FulfillmentTables } from './db.js'
 import type { FulfillmentListQuery, FulfillmentView } from './schema.js'
@@ -128,11 +128,7 @@ export async function listFulfillments(
     .limit(query.limit + 1)
   if (query.status) q = q.where('status', '=', query.status)
   if (query.cursor) {
-    const [after] = decodeCursor(query.cursor, 1)
-    if (typeof after !== 'string')
-      throw validationFailed([
-        { path: 'query.cursor', message: 'is not a cursor this API gave out' },
-      ])
+    const after = decodeIdCursor(query.cursor)
     q = q.where('id', '>', after)
   }
   const page = toPage(

@@ -1,6 +1,6 @@
 import { crossModule, type Tx } from '../../kernel/db/index.js'
-import { DomainError, notFound, validationFailed } from '../../kernel/errors.js'
-import { decodeCursor, toPage, type Page } from '../../kernel/http/index.js'
+import { DomainError, notFound } from '../../kernel/errors.js'
+import { decodeIdCursor, toPage, type Page } from '../../kernel/http/index.js'
 import type { Currency } from '../../kernel/money.js'
 import { findByIdentity, getCustomer } from '../customers/index.js'
 import { fulfillmentsOfOrders, type FulfillmentView } from '../fulfillment/index.js'
@@ -117,11 +117,7 @@ async function pageOfOrders(
 ): Promise<Page<OrderView>> {
   let q = filter(base(tx)).limit(query.limit + 1)
   if (query.cursor) {
-    const [after] = decodeCursor(query.cursor, 1)
-    if (typeof after !== 'string')
-      throw validationFailed([
-        { path: 'query.cursor', message: 'is not a cursor this API gave out' },
-      ])
+    const after = decodeIdCursor(query.cursor)
     q = q.where('id', '<', after)
   }
   const rows = await q.execute()

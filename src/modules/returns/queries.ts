@@ -1,5 +1,5 @@
-import { notFound, validationFailed } from '../../kernel/errors.js'
-import { decodeCursor, toPage, type Page } from '../../kernel/http/index.js'
+import { notFound } from '../../kernel/errors.js'
+import { decodeIdCursor, toPage, type Page } from '../../kernel/http/index.js'
 import type { Currency } from '../../kernel/money.js'
 import type { Tx } from '../../kernel/db/index.js'
 import type { ReturnRow, ReturnsTables } from './db.js'
@@ -102,11 +102,7 @@ export async function listReturns(
   if (query.customerId) q = q.where('customer_id', '=', query.customerId)
   if (query.location) q = q.where('location', '=', query.location)
   if (query.cursor) {
-    const [after] = decodeCursor(query.cursor, 1)
-    if (typeof after !== 'string')
-      throw validationFailed([
-        { path: 'query.cursor', message: 'is not a cursor this API gave out' },
-      ])
+    const after = decodeIdCursor(query.cursor)
     q = q.where('id', '<', after)
   }
   const page = toPage(

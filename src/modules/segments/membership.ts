@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { outboxInsert } from '../../kernel/outbox/index.js'
 import type { Tx } from '../../kernel/db/index.js'
 import { dayOf } from './counters.js'
 import type { SegmentsTables } from './db.js'
@@ -16,10 +17,9 @@ export type Diff = { entered: number; exited: number }
  * are inserted for who entered and deleted for who left, one `segment.entered` / `segment.exited`
  * per change is appended to the outbox and the day's entry/exit counts are added to the history.
  *
- * The outbox rows are written by INSERT … SELECT rather than `appendEvents`: a full recompute may
- * move a million memberships, and shipping them through the application to come back as one
- * array parameter would cost more than the recompute itself. The columns are the ones
- * `appendEvents` writes, so subscribers cannot tell the difference.
+ * The outbox rows are written inside the statement (`outboxInsert`) rather than by `appendEvents`:
+ * a full recompute may move a million memberships, and shipping them through the application to
+ * come back as one array parameter would cost more than the recompute itself.
  *
  * Concurrency: callers hold the segment's row lock (FOR SHARE in the single outbox subscriber,
  * FOR UPDATE in a full recompute), so no two statements change one segment's members at once
@@ -46,10 +46,10 @@ export async function reconcile(tx: STx, now: Date, segment: SegmentRef, scope: 
       select 'segment.entered' as name, profile_id from entered
       union all select 'segment.exited', profile_id from exited),
     published as (
-      insert into kernel.outbox (name, version, payload, channel, profile_id, occurred_at)
-      select name, 1, jsonb_build_object('version', 1, 'segmentId', ${segment.id}::text, 'segmentName', ${segment.name}::text,
-        'profileId', profile_id), null, profile_id, ${now}::timestamptz
-      from changes order by name, profile_id
+      ${outboxInsert(sql`
+        select name, 1, jsonb_build_object('version', 1, 'segmentId', ${segment.id}::text, 'segmentName', ${segment.name}::text,
+          'profileId', profile_id), null, profile_id, ${now}::timestamptz
+        from changes order by name, profile_id`)}
       returning 1),
     counted as (
       insert into segments.membership_change as h (segment_id, day, entered, exited)

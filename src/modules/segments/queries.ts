@@ -1,8 +1,7 @@
 import { sql } from 'kysely'
 import type { Clock } from '../../kernel/clock.js'
 import { crossModule, type Tx } from '../../kernel/db/index.js'
-import { validationFailed } from '../../kernel/errors.js'
-import { decodeCursor, toPage, type Page, type PageQuery } from '../../kernel/http/index.js'
+import { decodeCursor, decodeTimeCursor, toPage, type Page, type PageQuery } from '../../kernel/http/index.js'
 import { getCustomer, type ProfileExtras } from '../customers/index.js'
 import { customTraitPrefix } from './builtins.js'
 import { dayOf } from './counters.js'
@@ -17,10 +16,8 @@ type STx = Tx<SegmentsTables>
 export async function listSegments(tx: STx, query: PageQuery): Promise<Page<SegmentView>> {
   let q = tx.selectFrom('segments.segment').selectAll()
   if (query.cursor) {
-    const [at, id] = decodeCursor(query.cursor, 2)
-    const after = new Date(String(at))
-    if (Number.isNaN(after.getTime())) throw validationFailed([{ path: 'query.cursor', message: 'is not a cursor this API gave out' }])
-    q = q.where((eb) => eb.or([eb('created_at', '<', after), eb.and([eb('created_at', '=', after), eb('id', '<', String(id))])]))
+    const { at: after, id } = decodeTimeCursor(query.cursor)
+    q = q.where((eb) => eb.or([eb('created_at', '<', after), eb.and([eb('created_at', '=', after), eb('id', '<', id)])]))
   }
   const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute()
   return toPage(rows, query.limit, (r) => [r.created_at.toISOString(), r.id], toView)

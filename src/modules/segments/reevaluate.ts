@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { outboxInsert } from '../../kernel/outbox/index.js'
 import type { Tx } from '../../kernel/db/index.js'
 import { dayOf } from './counters.js'
 import type { SegmentsTables } from './db.js'
@@ -46,10 +47,10 @@ export async function leaveAll(tx: STx, now: Date, profileIds: readonly string[]
     with exited as (
       delete from segments.membership where profile_id = any(${[...profileIds]}::text[]) returning segment_id, profile_id),
     published as (
-      insert into kernel.outbox (name, version, payload, channel, profile_id, occurred_at)
-      select 'segment.exited', 1, jsonb_build_object('version', 1, 'segmentId', e.segment_id, 'segmentName', s.name,
-        'profileId', e.profile_id), null, e.profile_id, ${now}::timestamptz
-      from exited e join segments.segment s on s.id = e.segment_id order by e.segment_id, e.profile_id
+      ${outboxInsert(sql`
+        select 'segment.exited', 1, jsonb_build_object('version', 1, 'segmentId', e.segment_id, 'segmentName', s.name,
+          'profileId', e.profile_id), null, e.profile_id, ${now}::timestamptz
+        from exited e join segments.segment s on s.id = e.segment_id order by e.segment_id, e.profile_id`)}
       returning 1)
     select segment_id, count(*)::int as n from exited group by segment_id`.execute(tx)
   const rows = result.rows
