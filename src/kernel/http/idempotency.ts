@@ -36,6 +36,16 @@ export function idempotencyKeyOf(req: FastifyRequest): string | undefined {
 }
 
 /**
+ * The Idempotency-Key of a write that must not run twice (an order, a refund): without one it is
+ * `validation-failed` at `headers.idempotency-key`, saying `why`.
+ */
+export function requireIdempotencyKey(req: FastifyRequest, why: string): string {
+  const key = idempotencyKeyOf(req)
+  if (!key) throw validationFailed([{ path: 'headers.idempotency-key', message: `is required: ${why}` }])
+  return key
+}
+
+/**
  * Runs a write in one transaction and sends its result with `status`. With an
  * `Idempotency-Key`, the key row is inserted first in that same transaction: a concurrent
  * retry's insert waits on the unique index until the first commits, then finds the stored

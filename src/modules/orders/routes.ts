@@ -1,9 +1,9 @@
 import type { FastifyRequest } from 'fastify'
 import { actorOf, channelOf, recordAudit } from '../../kernel/auth/index.js'
 import { crossModule, inTransaction } from '../../kernel/db/index.js'
-import { DomainError, validationFailed } from '../../kernel/errors.js'
+import { DomainError } from '../../kernel/errors.js'
 import {
-  idempotencyKeyOf,
+  requireIdempotencyKey,
   idempotentWrite,
   pageOf,
   PageQuery,
@@ -53,14 +53,7 @@ export function orderRoutes(provider: PaymentProvider): ModuleRoutes {
         config: { scope: 'orders:write' },
       },
       async (req, reply) => {
-        if (!idempotencyKeyOf(req)) {
-          throw validationFailed([
-            {
-              path: 'headers.idempotency-key',
-              message: 'is required: a retry must not place a second order',
-            },
-          ])
-        }
+        requireIdempotencyKey(req, 'a retry must not place a second order')
         const origin = originOf(req)
         const placed = await idempotentWrite(req, deps, 201, async (tx) => {
           const order = await placeOrder(tx, clock, provider, origin, req.body)

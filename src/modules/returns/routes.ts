@@ -1,9 +1,9 @@
 import type { FastifyRequest } from 'fastify'
 import { actorOf, channelOf, recordAudit } from '../../kernel/auth/index.js'
 import { crossModule, inTransaction } from '../../kernel/db/index.js'
-import { DomainError, validationFailed } from '../../kernel/errors.js'
+import { DomainError } from '../../kernel/errors.js'
 import {
-  idempotencyKeyOf,
+  requireIdempotencyKey,
   idempotentWrite,
   pageOf,
   PageQuery,
@@ -51,13 +51,7 @@ function originOf(req: FastifyRequest): ReturnOrigin {
 }
 
 function requireKey(req: FastifyRequest) {
-  if (!idempotencyKeyOf(req))
-    throw validationFailed([
-      {
-        path: 'headers.idempotency-key',
-        message: 'is required: a retry must not return or refund twice',
-      },
-    ])
+  requireIdempotencyKey(req, 'a retry must not return or refund twice')
 }
 
 /**
