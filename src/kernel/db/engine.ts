@@ -6,6 +6,7 @@ import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { toSafeInteger } from '../money.js'
 import { lockDataDir } from './data-dir-lock.js'
+import { PreparingClient } from './prepared-client.js'
 
 export type EngineKind = 'pglite' | 'postgres'
 
@@ -27,12 +28,12 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => toSafeInteger(value))
  * to concurrent transactions).
  */
 export function kyselyOnPglite<DB>(pglite: PGlite): Kysely<DB> {
-  const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1 } as pg.PoolConfig)
+  const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1, Client: PreparingClient } as pg.PoolConfig)
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
 }
 
 export function kyselyOnServer<DB>(connectionString: string, poolSize = 10): Kysely<DB> {
-  const pool = new pg.Pool({ connectionString, max: poolSize })
+  const pool = new pg.Pool({ connectionString, max: poolSize, Client: PreparingClient })
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
 }
 
