@@ -82,4 +82,33 @@ describe.each(engines)('outbox on %s', (engine) => {
     const derived = await t.db.selectFrom('kernel.outbox').select('payload').where('name', '=', 'y.derived').execute()
     expect(derived.map((r) => r.payload)).toEqual([{ call: 2 }])
   })
+
+  it('running in two processes, hands each consumer every event once from its own checkpoint, past a full batch', async () => {
+    const append = (from: number, count: number) =>
+      inTransaction(t.db, (tx) =>
+        appendEvents(tx, clock, Array.from({ length: count }, (_, i) => ({ name: 'n.seq', payload: { n: from + i } }))),
+      )
+    await append(0, 3)
+    const ahead = recorder('ahead')
+    const early = new OutboxDispatcher(t.db, clock, logger)
+    early.subscribe(ahead.subscriber)
+    await early.drain()
+    for (let k = 0; k < 6; k++) await append(3 + k * 100, 100)
+
+    const behind = recorder('behind')
+    const processes = [0, 1].map(() => new OutboxDispatcher(t.db, clock, logger, { pollMs: 10, batchSize: 500, gatherMs: 5 }))
+    for (const d of processes) {
+      d.subscribe(ahead.subscriber)
+      d.subscribe(behind.subscriber)
+      d.start()
+    }
+    const deadline = Date.now() + 20_000
+    while ((ahead.seen.length < 603 || behind.seen.length < 603) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    await Promise.all(processes.map((d) => d.stop()))
+    const numbers = (seen: OutboxEvent[]) => seen.map((e) => e.payload.n)
+    expect(numbers(ahead.seen)).toEqual(Array.from({ length: 603 }, (_, i) => i))
+    expect(numbers(behind.seen)).toEqual(Array.from({ length: 603 }, (_, i) => i))
+  })
 })

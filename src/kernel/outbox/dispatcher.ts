@@ -19,6 +19,26 @@ export type Subscriber = {
 
 type Position = { txId: string; eventId: number }
 
+type OutboxRow = {
+  id: number
+  tx_id: string
+  name: string
+  version: number
+  payload: Record<string, unknown>
+  channel: string | null
+  profile_id: string | null
+  occurred_at: Date
+}
+
+const beyondAll: Position = { txId: String(2n ** 63n), eventId: 0 }
+
+/** Delivery order: by writer transaction id (an xid8, as text), then event id. */
+function before(a: Position, b: Position): boolean {
+  const ta = BigInt(a.txId)
+  const tb = BigInt(b.txId)
+  return ta < tb || (ta === tb && a.eventId < b.eventId)
+}
+
 /**
  * Delivers outbox events, in order, to in-process subscribers, each at its own checkpoint.
  *
@@ -41,7 +61,7 @@ export class OutboxDispatcher {
     private readonly db: Kysely<OutboxTables>,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    private readonly options = { pollMs: 100, batchSize: 500 },
+    private readonly options = { pollMs: 100, batchSize: 500, gatherMs: 40 },
   ) {}
 
   subscribe(subscriber: Subscriber): void {
@@ -97,68 +117,87 @@ export class OutboxDispatcher {
     }, ms)
   }
 
+  /**
+   * One tick reads the next batch once, from the earliest checkpoint of the consumers that are
+   * behind, and hands each of them its part of it. After a tick that read a part batch, the next
+   * waits `gatherMs`: under steady load events then reach subscribers a few dozen at a time, so
+   * a subscriber's fixed cost per batch (its transaction, checkpoint, set-based statements) is
+   * shared by many events instead of being paid for one or two. A full batch means a backlog,
+   * and the next tick starts at once.
+   */
   async #tick() {
-    let busy = false
-    let due: Set<string>
+    let scanned = 0
     try {
-      due = await this.#consumersBehind()
-    } catch (err) {
-      this.logger.error({ err }, 'outbox probe failed; will retry')
-      due = new Set()
-    }
-    for (const s of this.#subscribers) {
-      if (!due.has(s.consumer)) continue
-      try {
-        busy = (await this.deliverBatch(s)) > 0 || busy
-      } catch (err) {
-        this.logger.error({ err, consumer: s.consumer }, 'outbox delivery failed; will retry')
+      const due = await this.#consumersBehind()
+      const from = [...due.values()].reduce((a, b) => (before(b, a) ? b : a), beyondAll)
+      const rows = due.size === 0 ? [] : await this.#read(this.db, from)
+      scanned = rows.length
+      for (const s of this.#subscribers) {
+        if (!due.has(s.consumer)) continue
+        try {
+          await this.deliverBatch(s, rows)
+        } catch (err) {
+          this.logger.error({ err, consumer: s.consumer }, 'outbox delivery failed; will retry')
+        }
       }
+    } catch (err) {
+      this.logger.error({ err }, 'outbox read failed; will retry')
     }
-    this.#schedule(busy ? 0 : this.options.pollMs)
+    const { pollMs, batchSize, gatherMs } = this.options
+    this.#schedule(scanned >= batchSize ? 0 : scanned > 0 ? gatherMs : pollMs)
   }
 
   /**
-   * The consumers with a deliverable event past their checkpoint, in one statement: an idle
-   * server then costs one cheap query per poll rather than a transaction per subscriber, which
-   * matters on the embedded engine, where every statement waits for the one connection.
+   * The consumers with a deliverable event past their checkpoint, with that checkpoint, in one
+   * statement: an idle server then costs one cheap query per poll rather than a transaction per
+   * subscriber, which matters on the embedded engine, where every statement waits for the one
+   * connection.
    */
-  async #consumersBehind(): Promise<Set<string>> {
+  async #consumersBehind(): Promise<Map<string, Position>> {
     const consumers = this.#subscribers.map((s) => s.consumer)
-    if (consumers.length === 0) return new Set()
-    const rows = await sql<{ consumer: string }>`
-      select s.consumer from unnest(${consumers}::text[]) as s(consumer)
+    if (consumers.length === 0) return new Map()
+    const rows = await sql<{ consumer: string; tx_id: string; event_id: number }>`
+      select s.consumer, coalesce(c.tx_id, '0'::xid8)::text as tx_id, coalesce(c.event_id, 0::bigint) as event_id
+      from unnest(${consumers}::text[]) as s(consumer)
       left join kernel.consumer_checkpoint c on c.consumer = s.consumer
       where exists (
         select 1 from kernel.outbox o
         where (o.tx_id, o.id) > (coalesce(c.tx_id, '0'::xid8), coalesce(c.event_id, 0::bigint))
           and o.tx_id < pg_snapshot_xmin(pg_current_snapshot()))`.execute(this.db)
-    return new Set(rows.rows.map((r) => r.consumer))
+    return new Map(rows.rows.map((r) => [r.consumer, { txId: r.tx_id, eventId: r.event_id }]))
   }
 
-  /** One batch for one subscriber; returns how many events were scanned. */
-  async deliverBatch(subscriber: Subscriber): Promise<number> {
+  /**
+   * The next deliverable rows after `from`, in delivery order. Every row not returned that sorts
+   * before the last one returned cannot exist: rows are read only below the snapshot's xmin, and
+   * any later row has a transaction id at or above it. So a consumer whose checkpoint lies
+   * anywhere in the batch may take the rows after its checkpoint from it.
+   */
+  async #read(db: Kysely<OutboxTables>, from: Position): Promise<OutboxRow[]> {
+    const rows = await sql<OutboxRow>`
+      select id, tx_id::text, name, version, payload, channel, profile_id, occurred_at
+      from kernel.outbox
+      where (tx_id, id) > (${from.txId}::xid8, ${from.eventId})
+        and tx_id < pg_snapshot_xmin(pg_current_snapshot())
+      order by tx_id, id
+      limit ${this.options.batchSize}`.execute(db)
+    return rows.rows
+  }
+
+  /**
+   * One batch for one subscriber, taken from `batch` (read by the caller) or else read here;
+   * returns how many events were scanned.
+   */
+  async deliverBatch(subscriber: Subscriber, batch?: readonly OutboxRow[]): Promise<number> {
     return inTransaction(this.db, async (tx) => {
       const position = await this.#lockCheckpoint(tx, subscriber.consumer)
       if (!position) return 0
-      const rows = await sql<{
-        id: number
-        tx_id: string
-        name: string
-        version: number
-        payload: Record<string, unknown>
-        channel: string | null
-        profile_id: string | null
-        occurred_at: Date
-      }>`
-        select id, tx_id::text, name, version, payload, channel, profile_id, occurred_at
-        from kernel.outbox
-        where (tx_id, id) > (${position.txId}::xid8, ${position.eventId})
-          and tx_id < pg_snapshot_xmin(pg_current_snapshot())
-        order by tx_id, id
-        limit ${this.options.batchSize}`.execute(tx)
-      const last = rows.rows.at(-1)
-      if (!last) return 0
-      const wanted = rows.rows.filter(
+      const rows = batch
+        ? batch.filter((r) => before(position, { txId: r.tx_id, eventId: r.id }))
+        : await this.#read(tx, position)
+      const end = rows.at(-1)
+      if (!end) return 0
+      const wanted = rows.filter(
         (r) => subscriber.names.length === 0 || subscriber.names.includes(r.name),
       )
       if (wanted.length > 0) {
@@ -177,10 +216,10 @@ export class OutboxDispatcher {
       }
       await tx
         .updateTable('kernel.consumer_checkpoint')
-        .set({ tx_id: last.tx_id, event_id: last.id, updated_at: this.clock.now() })
+        .set({ tx_id: end.tx_id, event_id: end.id, updated_at: this.clock.now() })
         .where('consumer', '=', subscriber.consumer)
         .execute()
-      return rows.rows.length
+      return rows.length
     })
   }
 
