@@ -103,6 +103,36 @@ async function insertIdentities(
   return new Set(rows.map(identityKey))
 }
 
+/**
+ * A new profile and its identities in one statement. Each kind's first identity (by value, as
+ * `markPrimaries` would choose among identities created together) is inserted as primary; an
+ * identity another profile took meanwhile is skipped and missing from the answer, and the
+ * caller then corrects the primaries. Answers the identities inserted.
+ */
+async function insertProfile(
+  tx: Tx<CustomersTables>,
+  now: Date,
+  profile: { id: string; name: string | null; channel: string | null },
+  identities: readonly Identity[],
+): Promise<Set<string>> {
+  const values = { id: profile.id, name: profile.name, created_at: now, updated_at: now, merged_into: null, first_seen_channel: profile.channel, last_seen_at: now }
+  if (identities.length === 0) {
+    await tx.insertInto('customers.profile').values(values).execute()
+    return new Set()
+  }
+  const sorted = [...identities].sort((a, b) => identityKey(a).localeCompare(identityKey(b)))
+  const first = new Map<string, string>()
+  for (const i of sorted) if (!first.has(i.kind) || i.value < first.get(i.kind)!) first.set(i.kind, i.value)
+  const rows = await tx
+    .with('profile', (db) => db.insertInto('customers.profile').values(values))
+    .insertInto('customers.identity')
+    .values(sorted.map((i) => ({ ...i, profile_id: profile.id, is_primary: first.get(i.kind) === i.value, source_channel: profile.channel, created_at: now })))
+    .onConflict((oc) => oc.columns(['kind', 'value']).doNothing())
+    .returning(['kind', 'value'])
+    .execute()
+  return new Set(rows.map(identityKey))
+}
+
 /** The first identity of each kind on a profile becomes its primary, unless the kind has one (one primary email per profile). */
 export async function markPrimaries(tx: Tx<CustomersTables>, profileId: string): Promise<void> {
   await sql`
@@ -126,8 +156,9 @@ async function finish(
   clock: Clock,
   profileId: string,
   result: { created: boolean; added: Identity[]; conflicts: IdentityConflict[]; channel: string | null; name?: string | null },
+  options: { primariesMarked?: boolean } = {},
 ): Promise<ResolvedId> {
-  if (result.added.length > 0) await markPrimaries(tx, profileId)
+  if (result.added.length > 0 && !options.primariesMarked) await markPrimaries(tx, profileId)
   const events: NewEvent[] = result.created
     ? [{ name: 'customer.created', payload: { profileId, name: result.name ?? null, firstSeenChannel: result.channel }, channel: result.channel, profileId }]
     : []
@@ -175,19 +206,16 @@ async function create(
 ): Promise<ResolvedId> {
   const now = clock.now()
   const id = newId('cus')
-  await tx
-    .insertInto('customers.profile')
-    .values({ id, name, created_at: now, updated_at: now, merged_into: null, first_seen_channel: channel, last_seen_at: now })
-    .execute()
-  const inserted = await insertIdentities(tx, clock, id, identities, channel)
+  const inserted = await insertProfile(tx, now, { id, name, channel }, identities)
   const added = identities.filter((i) => inserted.has(identityKey(i)))
   const lost = identities.filter((i) => !inserted.has(identityKey(i)))
-  if (lost.length === 0) return finish(tx, clock, id, { created: true, added, conflicts: [], channel, name })
+  if (lost.length === 0) return finish(tx, clock, id, { created: true, added, conflicts: [], channel, name }, { primariesMarked: true })
   const owners = await ownersOf(tx, lost)
   const winner = await touch(tx, clock, owners.get(identityKey(lost[0]!))!, name)
   // The winner was merged away in between: keep the new profile and report the conflicts.
   if (!winner) return finish(tx, clock, id, { created: true, added, conflicts: conflictsOf(lost, owners, id), channel, name })
-  await tx.updateTable('customers.identity').set({ profile_id: winner.id }).where('profile_id', '=', id).execute()
+  // They join the winner as secondary: it may have its primaries already (see markPrimaries).
+  await tx.updateTable('customers.identity').set({ profile_id: winner.id, is_primary: false }).where('profile_id', '=', id).execute()
   await tx.deleteFrom('customers.profile').where('id', '=', id).execute()
   return finish(tx, clock, winner.id, { created: false, added, conflicts: conflictsOf(lost, owners, winner.id), channel })
 }

@@ -37,7 +37,22 @@ export async function createFulfillments(
   const now = clock.now()
   const locations = [...new Set(input.lines.map((l) => l.location))].sort()
   const ids = new Map(locations.map((location) => [location, newId('ful')]))
+  // A SKU reserved twice at one location (merged by inventory already) still sums to one line.
+  const merged = new Map<string, { fulfillment_id: string; sku: string; quantity: number }>()
+  for (const l of input.lines) {
+    const key = `${l.location}\u0000${l.sku}`
+    const line = merged.get(key) ?? {
+      fulfillment_id: ids.get(l.location)!,
+      sku: l.sku,
+      quantity: 0,
+    }
+    line.quantity += l.quantity
+    merged.set(key, line)
+  }
+  const lines = [...merged.values()]
+  // The lines go in with their fulfilments, in one statement; they are known, so not read back.
   const rows = await tx
+    .with('line', (db) => db.insertInto('fulfillment.fulfillment_line').values(lines))
     .insertInto('fulfillment.fulfillment')
     .values(
       locations.map((location) => ({
@@ -62,19 +77,6 @@ export async function createFulfillments(
     )
     .returningAll()
     .execute()
-  // A SKU reserved twice at one location (merged by inventory already) still sums to one line.
-  const merged = new Map<string, { fulfillment_id: string; sku: string; quantity: number }>()
-  for (const l of input.lines) {
-    const key = `${l.location}\u0000${l.sku}`
-    const line = merged.get(key) ?? {
-      fulfillment_id: ids.get(l.location)!,
-      sku: l.sku,
-      quantity: 0,
-    }
-    line.quantity += l.quantity
-    merged.set(key, line)
-  }
-  const lines = await tx.insertInto('fulfillment.fulfillment_line').values([...merged.values()]).returningAll().execute()
   return rows.map((r) => fulfillmentViewOf(r, lines))
 }
 

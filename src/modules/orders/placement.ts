@@ -210,7 +210,42 @@ export async function placeOrder(
   )
   const status: OrderStatus = body.payment.method === 'card' ? 'pending_payment' : 'confirmed'
   const now = clock.now()
+  const discountBySku = new Map(plan.lines.map((l) => [l.sku, l.discount]))
+  const lines = splitDiscounts(reservation.lines, discountBySku).map((l, seq) => ({
+    order_id: id,
+    seq,
+    sku: l.sku,
+    quantity: l.quantity,
+    unit_price_minor: unitOf(l.sku),
+    discount_minor: l.discount,
+    location: l.location,
+  }))
+  const placed = {
+    id: 0,
+    order_id: id,
+    status,
+    kind: 'placed',
+    // Keys in jsonb's order (shorter first), so this answer and its stored replay read alike.
+    detail: {
+      sourcing: { rule: sourcing.rule, reason: sourcing.reason },
+      paymentMethod: body.payment.method,
+      fulfillmentMethod: basket.fulfillment.method,
+    },
+    at: now,
+  }
+  // The order, its lines and the first entry of its timeline in one statement: the lines and
+  // the entry are known here, so only the order's own row (its number) is read back.
   const order = await tx
+    .with('line', (db) => db.insertInto('orders.order_line').values(lines))
+    .with('placed', (db) =>
+      db.insertInto('orders.order_event').values({
+        order_id: id,
+        status,
+        kind: placed.kind,
+        detail: JSON.stringify(placed.detail),
+        at: now,
+      }),
+    )
     .insertInto('orders.order')
     .values({
       id,
@@ -242,22 +277,6 @@ export async function placeOrder(
     })
     .returningAll()
     .executeTakeFirstOrThrow()
-  const discountBySku = new Map(plan.lines.map((l) => [l.sku, l.discount]))
-  const lines = await tx
-    .insertInto('orders.order_line')
-    .values(
-      splitDiscounts(reservation.lines, discountBySku).map((l, seq) => ({
-        order_id: id,
-        seq,
-        sku: l.sku,
-        quantity: l.quantity,
-        unit_price_minor: unitOf(l.sku),
-        discount_minor: l.discount,
-        location: l.location,
-      })),
-    )
-    .returningAll()
-    .execute()
   const fulfillments = await createFulfillments(crossModule(tx), clock, {
     orderId: id,
     orderNumber: order.number,
@@ -267,11 +286,6 @@ export async function placeOrder(
     reservationId: reservation.id,
     payment: { id: payment.id, method: body.payment.method },
     lines: reservation.lines,
-  })
-  const placed = await recordOrderEvent(tx, now, order.id, status, 'placed', {
-    paymentMethod: body.payment.method,
-    fulfillmentMethod: basket.fulfillment.method,
-    sourcing: { rule: sourcing.rule, reason: sourcing.reason },
   })
   await appendEvents(crossModule(tx), clock, [
     {

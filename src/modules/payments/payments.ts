@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { sql } from 'kysely'
 import type { Clock } from '../../kernel/clock.js'
 import type { Tx } from '../../kernel/db/index.js'
 import { DomainError } from '../../kernel/errors.js'
@@ -13,7 +14,7 @@ import {
 } from './operations.js'
 import { refundOperation, voidOperation } from './reversals.js'
 import type { CardDetails, PaymentProvider } from './port.js'
-import { paymentEvents, recordHistory, toView } from './records.js'
+import { announce, paymentEvents, recordHistory, toView } from './records.js'
 import type { PaymentView } from './schema.js'
 import type { PaymentMethod } from './states.js'
 import { spendStoredValue } from './stored-value.js'
@@ -75,40 +76,57 @@ export async function recordPayment(
       channel: origin.channel,
     })
   }
+  // The payment and the first entry of its history in one statement.
   const row = await tx
-    .insertInto('payments.payment')
-    .values({
-      id,
-      reference: input.reference,
-      method: input.method,
-      currency: input.amount.currency,
-      amount_minor: input.amount.amount,
-      status: storeCredit ? 'authorized' : 'pending',
-      provider: input.method === 'card' ? provider.name : null,
-      provider_payment_id: null,
-      card_last4: input.card ? input.card.number.slice(-4) : null,
-      stored_value_code: input.storedValueCode ?? null,
-      failure_code: null,
-      decline_code: null,
-      customer_id: input.customerId ?? null,
-      channel: origin.channel,
-      owner_key: origin.requestKey ? (origin.ownerKey ?? null) : null,
-      request_key: origin.requestKey ?? null,
-      request_hash: origin.requestKey ? hash : null,
-      created_at: now,
-      updated_at: now,
-    })
-    .onConflict((oc) => oc.columns(['owner_key', 'request_key']).doNothing())
-    .returningAll()
+    .with('created', (db) =>
+      db
+        .insertInto('payments.payment')
+        .values({
+          id,
+          reference: input.reference,
+          method: input.method,
+          currency: input.amount.currency,
+          amount_minor: input.amount.amount,
+          status: storeCredit ? 'authorized' : 'pending',
+          provider: input.method === 'card' ? provider.name : null,
+          provider_payment_id: null,
+          card_last4: input.card ? input.card.number.slice(-4) : null,
+          stored_value_code: input.storedValueCode ?? null,
+          failure_code: null,
+          decline_code: null,
+          customer_id: input.customerId ?? null,
+          channel: origin.channel,
+          owner_key: origin.requestKey ? (origin.ownerKey ?? null) : null,
+          request_key: origin.requestKey ?? null,
+          request_hash: origin.requestKey ? hash : null,
+          created_at: now,
+          updated_at: now,
+        })
+        .onConflict((oc) => oc.columns(['owner_key', 'request_key']).doNothing())
+        .returningAll(),
+    )
+    .with('history', (db) =>
+      db
+        .insertInto('payments.payment_event')
+        .columns(['payment_id', 'kind', 'status', 'amount_minor', 'detail', 'at'])
+        .expression((eb) =>
+          eb
+            .selectFrom('created')
+            .select((_eb) => [
+              'id',
+              'status as kind',
+              'status',
+              'amount_minor',
+              sql<unknown>`'{}'::jsonb`.as('detail'),
+              sql<Date>`${now}::timestamptz`.as('at'),
+            ]),
+        ),
+    )
+    .selectFrom('created')
+    .selectAll()
     .executeTakeFirst()
   if (!row) return { row: (await findByRequestKey(tx, origin, hash))!, replayed: true }
-  await recordHistory(
-    tx,
-    clock,
-    row,
-    { kind: row.status, amount: row.amount_minor },
-    storeCredit ? paymentEvents.authorized : undefined,
-  )
+  if (storeCredit) await announce(tx, clock, row, row.amount_minor, paymentEvents.authorized)
   return { row, replayed: false }
 }
 

@@ -84,7 +84,17 @@ export async function recordHistory(
       at: clock.now(),
     })
     .execute()
-  if (!event) return
+  if (event) await announce(tx, clock, row, entry.amount, event)
+}
+
+/** Publishes a payment fact (`payment.authorized`, …) for `amount` through the outbox. */
+export async function announce(
+  tx: Tx<PaymentsTables>,
+  clock: Clock,
+  row: PaymentRow,
+  amount: number,
+  event: (typeof paymentEvents)[keyof typeof paymentEvents],
+) {
   await appendEvents(crossModule(tx), clock, [
     {
       name: event,
@@ -95,7 +105,7 @@ export async function recordHistory(
         reference: row.reference,
         method: row.method,
         status: row.status,
-        amount: { amount: entry.amount, currency: row.currency },
+        amount: { amount, currency: row.currency },
       },
     },
   ])

@@ -1,4 +1,5 @@
 import type { Clock } from '../../kernel/clock.js'
+import { ConfigCache } from '../../kernel/config-cache.js'
 import { crossModule, type Tx } from '../../kernel/db/index.js'
 import type { Currency } from '../../kernel/money.js'
 import { categoriesBySku } from '../catalog/index.js'
@@ -64,14 +65,36 @@ function customerRefusal(
   return (uses.get(row.id) ?? 0) >= row.per_customer_limit ? 'customer-limit-reached' : null
 }
 
+// Every placement and cart change reads the automatic promotions, which change only through
+// `/v1/promotions` writes (they clear this cache when they commit, see ConfigCache).
+const automaticCache = new ConfigCache<readonly PromotionRow[]>()
+
+/**
+ * The automatic promotions that are on and within their window at `now`. The list is cached;
+ * the rows of promotions with a usage limit are read again, since their count of uses moves
+ * with every order (one query, and only when there are such promotions).
+ */
+async function automaticPromotions(tx: Tx<PromotionsTables>, now: Date): Promise<PromotionRow[]> {
+  const all = await automaticCache.get(() =>
+    tx.selectFrom('promotions.promotion').selectAll().where('trigger', '=', 'automatic').where('active', '=', true).execute(),
+  )
+  const current = all.filter((p) => (p.starts_at === null || p.starts_at <= now) && (p.ends_at === null || p.ends_at > now))
+  const limited = current.filter((p) => p.usage_limit !== null).map((p) => p.id)
+  if (limited.length === 0) return current
+  const fresh = new Map(
+    (await tx.selectFrom('promotions.promotion').selectAll().where('id', 'in', limited).execute()).map((p) => [p.id, p]),
+  )
+  return current.flatMap((p) => (p.usage_limit === null ? [p] : fresh.has(p.id) ? [fresh.get(p.id)!] : []))
+}
+
 /**
  * The discount plan for a basket: every automatic promotion that is on and within its window at
  * the clock's now, plus the coupon's promotion when the code can be used, decided by
  * `planDiscounts`. Read-only: nothing is reserved, so a plan may no longer hold when the order
  * redeems it (`redeem` checks again, in SQL). A refused coupon is not an error here: the plan
- * says why in `refusedCoupon`, so a cart can show it next to the field. At most four queries:
- * automatic promotions, the coupon, the customer's uses, and, when a promotion targets
- * categories, the SKUs' categories from the catalog.
+ * says why in `refusedCoupon`, so a cart can show it next to the field. At most five queries:
+ * the automatic promotions (cached; only those with a usage limit are read each time), the
+ * coupon, the customer's uses, and, when a promotion targets categories, the SKUs' categories.
  */
 export async function evaluate(
   tx: Tx<PromotionsTables>,
@@ -80,14 +103,7 @@ export async function evaluate(
 ): Promise<PlanView> {
   const now = clock.now()
   const customerId = input.customerId ?? null
-  const automatic = await tx
-    .selectFrom('promotions.promotion')
-    .selectAll()
-    .where('trigger', '=', 'automatic')
-    .where('active', '=', true)
-    .where((eb) => eb.or([eb('starts_at', 'is', null), eb('starts_at', '<=', now)]))
-    .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)]))
-    .execute()
+  const automatic = await automaticPromotions(tx, now)
   const couponCode = input.coupon?.toUpperCase() ?? null
   const [found] = couponCode ? await codesWithPromotions(tx, [couponCode]) : []
   const candidates = [...automatic, ...(found ? [found.promotion] : [])]

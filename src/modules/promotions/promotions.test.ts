@@ -201,6 +201,16 @@ describe.each(engines)('promotions on %s', (engine) => {
     expect(bad.json().errors).toEqual([expect.objectContaining({ path: 'endsAt' })])
   })
 
+  it('stops applying an automatic promotion the moment its last use is redeemed', async () => {
+    const p = await create({ discount: { type: 'percentage', percentOff: 10 }, usageLimit: 1 })
+    expect((await evaluate({ lines: [line('MUG', 1000)] })).discountTotal).toBe(100)
+    const used = await t.call('POST', '/v1/promotions/redeem', { orderRef: 'ord-1', promotionIds: [p.id] })
+    expect(used.statusCode).toBe(200)
+    const after = await evaluate({ lines: [line('MUG', 1000)] })
+    expect(after.discountTotal).toBe(0)
+    expect(after.notApplied).toEqual([expect.objectContaining({ promotionId: p.id, reason: 'usage-limit-reached' })])
+  })
+
   it('refuses a taken coupon code', async () => {
     await create({
       trigger: 'coupon',

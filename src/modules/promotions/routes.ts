@@ -1,6 +1,6 @@
 import { channelOf, recordAudit } from '../../kernel/auth/index.js'
 import { crossModule, inTransaction } from '../../kernel/db/index.js'
-import { pageOf, sendWrite, type ModuleRoutes } from '../../kernel/http/index.js'
+import { changeConfiguration, pageOf, sendWrite, type ModuleRoutes } from '../../kernel/http/index.js'
 import { evaluate } from './evaluate.js'
 import { redeem } from './redemptions.js'
 import {
@@ -39,7 +39,7 @@ export const promotionRoutes: ModuleRoutes = async (app, deps) => {
       config: { scope: 'promotions:write' },
     },
     (req, reply) =>
-      sendWrite(req, reply, deps, 201, async (tx) => {
+      changeConfiguration(req, reply, deps, 201, async (tx) => {
         const promotion = await createPromotion(tx, clock, req.body)
         await recordAudit(
           crossModule(tx),
@@ -84,7 +84,7 @@ export const promotionRoutes: ModuleRoutes = async (app, deps) => {
       config: { scope: 'promotions:write' },
     },
     (req, reply) =>
-      sendWrite(req, reply, deps, 200, async (tx) => {
+      changeConfiguration(req, reply, deps, 200, async (tx) => {
         const { before, after } = await updatePromotion(tx, clock, req.params.id, req.body)
         await recordAudit(
           crossModule(tx),
