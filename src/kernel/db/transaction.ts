@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely'
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely'
 
 /** A transaction narrowed to the tables a module owns: other modules' tables do not compile. */
 export type Tx<DB> = Transaction<DB>
@@ -34,10 +34,11 @@ export async function inTransaction<DB, T>(
   for (let attempt = 1; ; attempt++) {
     try {
       return await db.transaction().execute(async (tx) => {
-        const hooks = new Map<string, () => Promise<void>>()
+        const hooks = new Map<string, () => RawBuilder<unknown>>()
         commitHooks.set(tx, hooks)
         const result = await work(tx)
-        for (const hook of hooks.values()) await hook()
+        const last = [...hooks.values()].map((hook) => hook())
+        if (last.length > 0) await asOneStatement(last).execute(tx)
         return result
       })
     } catch (err) {
@@ -47,19 +48,28 @@ export async function inTransaction<DB, T>(
   }
 }
 
-const commitHooks = new WeakMap<object, Map<string, () => Promise<void>>>()
+const commitHooks = new WeakMap<object, Map<string, () => RawBuilder<unknown>>>()
 
 /**
- * Runs `hook` at the end of a transaction opened by `inTransaction`, just before it commits,
- * once per `key` (the first registration wins). Answers false when `tx` did not come from
- * `inTransaction`, and the caller must then do the work at once. Lets a mechanism such as the
- * outbox gather a transaction's writes into one statement.
+ * Sends the statement `hook` makes (an INSERT, UPDATE or DELETE) at the end of a transaction
+ * opened by `inTransaction`, just before it commits, once per `key` (the first registration
+ * wins). Every such statement of a transaction goes in one round trip, as data-modifying WITH
+ * clauses of one statement: they must not depend on one another's effects. Answers false when
+ * `tx` did not come from `inTransaction`, and the caller must then write at once. Lets the outbox
+ * gather a transaction's events into one insert, and the idempotency record share it.
  */
-export function beforeCommit(tx: object, key: string, hook: () => Promise<void>): boolean {
+export function beforeCommit(tx: object, key: string, hook: () => RawBuilder<unknown>): boolean {
   const hooks = commitHooks.get(tx)
   if (!hooks) return false
   if (!hooks.has(key)) hooks.set(key, hook)
   return true
+}
+
+function asOneStatement(statements: readonly RawBuilder<unknown>[]): RawBuilder<unknown> {
+  const main = statements.at(-1)!
+  const before = statements.slice(0, -1)
+  if (before.length === 0) return main
+  return sql`with ${sql.join(before.map((s, i) => sql`${sql.raw(`last_${i}`)} as (${s})`))} ${main}`
 }
 
 /** The SQLSTATE of a database error, when it is one. */

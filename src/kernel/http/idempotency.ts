@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { Kysely, Transaction } from 'kysely'
+import { sql, type Kysely, type Transaction } from 'kysely'
 import type { Clock } from '../clock.js'
 import { configurationChanged } from '../config-cache.js'
-import { inTransaction } from '../db/index.js'
+import { beforeCommit, inTransaction } from '../db/index.js'
 import { DomainError, validationFailed } from '../errors.js'
 
 export type IdempotencyTables = {
@@ -107,12 +107,11 @@ export async function idempotentWrite<DB, T>(
     }
     const body = await work(tx as unknown as Transaction<DB>)
     const answered = statusOf(body)
-    await tx
-      .updateTable('kernel.idempotency_key')
-      .set({ status: answered, response: JSON.stringify(body) })
-      .where('owner', '=', owner)
-      .where('key', '=', key)
-      .execute()
+    // The answer is stored in the statement that also writes the transaction's events.
+    const store = sql`
+      update kernel.idempotency_key set status = ${answered}, response = ${JSON.stringify(body)}
+      where owner = ${owner} and key = ${key}`
+    if (!beforeCommit(tx, 'idempotency', () => store)) await store.execute(tx)
     return { status: answered, body, replayed: false }
   })
 }

@@ -45,15 +45,14 @@ export function outboxInsert(rows: RawBuilder<unknown>): RawBuilder<unknown> {
 }
 
 // Rows travel as arrays, so one statement takes any number of events.
-async function insertRows(tx: Tx<OutboxTables>, rows: readonly Row[]) {
-  if (rows.length === 0) return
-  await outboxInsert(sql`
+function insertRows(rows: readonly Row[]): RawBuilder<unknown> {
+  return outboxInsert(sql`
     select name, version, payload, channel, profile_id, occurred_at from unnest(${rows.map((r) => r.name)}::text[], ${rows.map((r) => r.version)}::int[],
                          ${rows.map((r) => r.payload)}::jsonb[], ${rows.map((r) => r.channel)}::text[],
                          ${rows.map((r) => r.profileId)}::text[],
                          ${rows.map((r) => r.occurredAt.toISOString())}::timestamptz[])
     with ordinality as e(name, version, payload, channel, profile_id, occurred_at, n)
-    order by n`).execute(tx)
+    order by n`)
 }
 
 /**
@@ -79,9 +78,9 @@ export async function appendEvents(tx: Tx<OutboxTables>, clock: Clock, events: r
     return
   }
   const fresh = [...rows]
-  if (beforeCommit(tx, 'outbox', () => insertRows(tx, fresh))) {
+  if (beforeCommit(tx, 'outbox', () => insertRows(fresh))) {
     buffers.set(tx, fresh)
     return
   }
-  await insertRows(tx, rows)
+  await insertRows(rows).execute(tx)
 }
