@@ -34,10 +34,10 @@ export async function inTransaction<DB, T>(
   for (let attempt = 1; ; attempt++) {
     try {
       return await db.transaction().execute(async (tx) => {
-        const hooks = new Map<string, () => RawBuilder<unknown>>()
+        const hooks = new Map<string, Hook>()
         commitHooks.set(tx, hooks)
         const result = await work(tx)
-        const last = [...hooks.values()].map((hook) => hook())
+        const last = [...hooks.values()].flatMap((hook) => hook())
         if (last.length > 0) await asOneStatement(last).execute(tx)
         return result
       })
@@ -48,17 +48,21 @@ export async function inTransaction<DB, T>(
   }
 }
 
-const commitHooks = new WeakMap<object, Map<string, () => RawBuilder<unknown>>>()
+type Hook = () => RawBuilder<unknown> | readonly RawBuilder<unknown>[]
+
+const commitHooks = new WeakMap<object, Map<string, Hook>>()
 
 /**
- * Sends the statement `hook` makes (an INSERT, UPDATE or DELETE) at the end of a transaction
- * opened by `inTransaction`, just before it commits, once per `key` (the first registration
- * wins). Every such statement of a transaction goes in one round trip, as data-modifying WITH
- * clauses of one statement: they must not depend on one another's effects. Answers false when
- * `tx` did not come from `inTransaction`, and the caller must then write at once. Lets the outbox
- * gather a transaction's events into one insert, and the idempotency record share it.
+ * Sends the statements `hook` makes (each a plain INSERT, UPDATE or DELETE, without a WITH of its
+ * own) at the end of a transaction opened by `inTransaction`, just before it commits, once per
+ * `key` (the first registration wins). Every such statement of a transaction goes in one round
+ * trip, as data-modifying WITH clauses of one statement: they see the transaction as it was
+ * before any of them, and none sees another's rows, though foreign keys between them hold.
+ * Answers false when `tx` did not come from `inTransaction`, and the caller must then write at
+ * once. Lets the outbox gather a transaction's events into one insert, and rows nothing reads
+ * before the commit (the stored answer of an Idempotency-Key, an order's parcels) share it.
  */
-export function beforeCommit(tx: object, key: string, hook: () => RawBuilder<unknown>): boolean {
+export function beforeCommit(tx: object, key: string, hook: Hook): boolean {
   const hooks = commitHooks.get(tx)
   if (!hooks) return false
   if (!hooks.has(key)) hooks.set(key, hook)

@@ -1,4 +1,4 @@
-import { sql } from 'kysely'
+import { sql, type RawBuilder } from 'kysely'
 import type { Tx } from '../../kernel/db/index.js'
 import { consentViewsOf, noPreferences } from './consent-views.js'
 import type { ConsentView, PreferencesView } from './consent-schema.js'
@@ -56,26 +56,37 @@ export async function loadViews(tx: Tx<CustomersTables>, ids: readonly string[])
 export async function survivorsOf(tx: Tx<CustomersTables>, ids: readonly string[]): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map()
   const rows = await sql<{ start: string; id: string }>`
-    with recursive chain(start, id, merged_into, depth) as (
-      select p.id, p.id, p.merged_into, 0 from customers.profile p where p.id = any(${[...ids]}::text[])
-      union all
-      select c.start, p.id, p.merged_into, c.depth + 1
-      from chain c join customers.profile p on p.id = c.merged_into
-      where c.depth < 32
-    )
+    with recursive ${chainFrom(sql`select unnest(${[...ids]}::text[])`)}
     select start, id from chain where merged_into is null`.execute(tx)
   return new Map(rows.rows.map((r) => [r.start, r.id]))
 }
 
-/** Which surviving profile owns each identity (by `kind:value`); unknown identities are absent. */
+/** `chain`: each profile `starts` selects, followed through `merged_into` (at most 32 links). */
+function chainFrom(starts: RawBuilder<unknown>) {
+  return sql`chain(start, id, merged_into, depth) as (
+      select p.id, p.id, p.merged_into, 0 from customers.profile p where p.id in (${starts})
+      union all
+      select c.start, p.id, p.merged_into, c.depth + 1
+      from chain c join customers.profile p on p.id = c.merged_into
+      where c.depth < 32
+    )`
+}
+
+/**
+ * Which surviving profile owns each identity (by `kind:value`); unknown identities are absent.
+ * One statement: the owners, then each owner's merge chain to its survivor (as `survivorsOf`).
+ */
 export async function ownersOf(tx: Tx<CustomersTables>, identities: readonly Identity[]): Promise<Map<string, string>> {
   if (identities.length === 0) return new Map()
   const rows = await sql<{ kind: string; value: string; profile_id: string }>`
-    select i.kind, i.value, i.profile_id from customers.identity i
-    join unnest(${identities.map((i) => i.kind)}::text[], ${identities.map((i) => i.value)}::text[])
-      as q(kind, value) on i.kind = q.kind and i.value = q.value`.execute(tx)
-  const survivors = await survivorsOf(tx, [...new Set(rows.rows.map((r) => r.profile_id))])
+    with recursive owner as (
+      select i.kind, i.value, i.profile_id from customers.identity i
+      join unnest(${identities.map((i) => i.kind)}::text[], ${identities.map((i) => i.value)}::text[])
+        as q(kind, value) on i.kind = q.kind and i.value = q.value
+    ), ${chainFrom(sql`select profile_id from owner`)}
+    select o.kind, o.value, coalesce(c.id, o.profile_id) as profile_id
+    from owner o left join chain c on c.start = o.profile_id and c.merged_into is null`.execute(tx)
   return new Map(
-    rows.rows.map((r) => [identityKey({ kind: r.kind as Identity['kind'], value: r.value }), survivors.get(r.profile_id) ?? r.profile_id]),
+    rows.rows.map((r) => [identityKey({ kind: r.kind as Identity['kind'], value: r.value }), r.profile_id]),
   )
 }

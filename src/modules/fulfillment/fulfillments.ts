@@ -1,5 +1,6 @@
+import { sql } from 'kysely'
 import type { Clock } from '../../kernel/clock.js'
-import type { Tx } from '../../kernel/db/index.js'
+import { beforeCommit, type Tx } from '../../kernel/db/index.js'
 import { notFound } from '../../kernel/errors.js'
 import { decodeIdCursor, toPage, type Page } from '../../kernel/http/index.js'
 import { newId } from '../../kernel/ids.js'
@@ -26,8 +27,9 @@ export type NewFulfillments = {
 /**
  * Creates one `allocated` fulfilment per location the order's lines were reserved at (two
  * locations: a split shipment of two parcels), in the placement's transaction, with two
- * inserts whatever the number of lines. The unique (order, location) key makes a second
- * creation for the same order fail rather than duplicate parcels.
+ * inserts whatever the number of lines, sent with the transaction's last statement (see
+ * `beforeCommit`): the rows exist once it commits, not before. The unique (order, location) key
+ * makes a second creation for the same order fail rather than duplicate parcels.
  */
 export async function createFulfillments(
   tx: FulfillmentTx,
@@ -50,33 +52,33 @@ export async function createFulfillments(
     merged.set(key, line)
   }
   const lines = [...merged.values()]
-  // The lines go in with their fulfilments, in one statement; they are known, so not read back.
-  const rows = await tx
-    .with('line', (db) => db.insertInto('fulfillment.fulfillment_line').values(lines))
-    .insertInto('fulfillment.fulfillment')
-    .values(
-      locations.map((location) => ({
-        id: ids.get(location)!,
-        order_id: input.orderId,
-        order_number: input.orderNumber,
-        location,
-        method: input.method,
-        status: 'allocated' as const,
-        customer_id: input.customerId,
-        channel: input.channel,
-        reservation_id: input.reservationId,
-        payment_id: input.payment.id,
-        payment_method: input.payment.method,
-        carrier: null,
-        tracking_number: null,
-        payment_due: null,
-        ready_at: null,
-        created_at: now,
-        updated_at: now,
-      })),
-    )
-    .returningAll()
-    .execute()
+  const rows: FulfillmentRow[] = locations.map((location) => ({
+    id: ids.get(location)!,
+    order_id: input.orderId,
+    order_number: input.orderNumber,
+    location,
+    method: input.method,
+    status: 'allocated' as const,
+    customer_id: input.customerId,
+    channel: input.channel,
+    reservation_id: input.reservationId,
+    payment_id: input.payment.id,
+    payment_method: input.payment.method,
+    carrier: null,
+    tracking_number: null,
+    payment_due: null,
+    ready_at: null,
+    created_at: now,
+    updated_at: now,
+  }))
+  // Nothing reads them before the commit, so they go in the transaction's last statement.
+  const inserts = [
+    tx.insertInto('fulfillment.fulfillment').values(rows),
+    tx.insertInto('fulfillment.fulfillment_line').values(lines),
+  ]
+  if (!beforeCommit(tx, `fulfillment:${input.orderId}`, () => inserts.map((q) => sql`${q}`))) {
+    for (const q of inserts) await q.execute()
+  }
   return rows.map((r) => fulfillmentViewOf(r, lines))
 }
 
