@@ -1,4 +1,4 @@
-import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely'
+import { sql, type Kysely, type OperationNodeSource, type RawBuilder, type Transaction } from 'kysely'
 
 /** A transaction narrowed to the tables a module owns: other modules' tables do not compile. */
 export type Tx<DB> = Transaction<DB>
@@ -67,6 +67,18 @@ export function beforeCommit(tx: object, key: string, hook: Hook): boolean {
   if (!hooks) return false
   if (!hooks.has(key)) hooks.set(key, hook)
   return true
+}
+
+/** A plain INSERT, UPDATE or DELETE built with Kysely. */
+type Write = OperationNodeSource & { execute(): Promise<unknown> }
+
+/**
+ * Writes rows nothing reads before the commit with the transaction's last statement (see
+ * `beforeCommit`), once per `key`; outside `inTransaction`, at once.
+ */
+export async function writeAtCommit(tx: object, key: string, writes: readonly Write[]): Promise<void> {
+  if (beforeCommit(tx, key, () => writes.map((w) => sql`${w}`))) return
+  for (const w of writes) await w.execute()
 }
 
 function asOneStatement(statements: readonly RawBuilder<unknown>[]): RawBuilder<unknown> {

@@ -1,6 +1,5 @@
-import { sql } from 'kysely'
 import type { Clock } from '../../kernel/clock.js'
-import { beforeCommit, type Tx } from '../../kernel/db/index.js'
+import { writeAtCommit, type Tx } from '../../kernel/db/index.js'
 import { notFound } from '../../kernel/errors.js'
 import { decodeIdCursor, toPage, type Page } from '../../kernel/http/index.js'
 import { newId } from '../../kernel/ids.js'
@@ -28,7 +27,7 @@ export type NewFulfillments = {
  * Creates one `allocated` fulfilment per location the order's lines were reserved at (two
  * locations: a split shipment of two parcels), in the placement's transaction, with two
  * inserts whatever the number of lines, sent with the transaction's last statement (see
- * `beforeCommit`): the rows exist once it commits, not before. The unique (order, location) key
+ * `writeAtCommit`): the rows exist once it commits, not before. The unique (order, location) key
  * makes a second creation for the same order fail rather than duplicate parcels.
  */
 export async function createFulfillments(
@@ -71,14 +70,10 @@ export async function createFulfillments(
     created_at: now,
     updated_at: now,
   }))
-  // Nothing reads them before the commit, so they go in the transaction's last statement.
-  const inserts = [
+  await writeAtCommit(tx, `fulfillment:${input.orderId}`, [
     tx.insertInto('fulfillment.fulfillment').values(rows),
     tx.insertInto('fulfillment.fulfillment_line').values(lines),
-  ]
-  if (!beforeCommit(tx, `fulfillment:${input.orderId}`, () => inserts.map((q) => sql`${q}`))) {
-    for (const q of inserts) await q.execute()
-  }
+  ])
   return rows.map((r) => fulfillmentViewOf(r, lines))
 }
 

@@ -206,7 +206,8 @@ export async function placeOrder(
     clock,
     provider,
     pay.input,
-    pay.origin,
+    // The order id was made above, so no payment can hold it as its key yet.
+    { ...pay.origin, freshKey: true },
   )
   const status: OrderStatus = body.payment.method === 'card' ? 'pending_payment' : 'confirmed'
   const now = clock.now()

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { sql } from 'kysely'
 import type { Clock } from '../../kernel/clock.js'
-import type { Tx } from '../../kernel/db/index.js'
+import { crossModule, writeAtCommit, type Tx } from '../../kernel/db/index.js'
 import { DomainError } from '../../kernel/errors.js'
 import { newId } from '../../kernel/ids.js'
 import type { Money } from '../../kernel/money.js'
@@ -35,6 +35,12 @@ export type PaymentOrigin = {
   id?: string
   ownerKey?: string
   requestKey?: string
+  /**
+   * The request key was made for this call (an order id just generated): no payment can hold it
+   * yet, so no earlier attempt is looked for, and the payment is written with the transaction's
+   * last statement (nothing reads it before the commit).
+   */
+  freshKey?: boolean
 }
 
 // Card data stays out of the stored hash (PCI DSS: no security code, no full number after
@@ -69,63 +75,81 @@ export async function recordPayment(
   const id = origin.id ?? newId('pay')
   const storeCredit = input.method === 'store_credit'
   if (storeCredit) {
-    const existing = origin.requestKey ? await findByRequestKey(tx, origin, hash) : undefined
+    const existing = origin.requestKey && !origin.freshKey ? await findByRequestKey(tx, origin, hash) : undefined
     if (existing) return { row: existing, replayed: true }
     await spendStoredValue(tx, clock, input.storedValueCode!, input.amount, {
       reference: id,
       channel: origin.channel,
     })
   }
-  // The payment and the first entry of its history in one statement.
-  const row = await tx
-    .with('created', (db) =>
-      db
-        .insertInto('payments.payment')
-        .values({
-          id,
-          reference: input.reference,
-          method: input.method,
-          currency: input.amount.currency,
-          amount_minor: input.amount.amount,
-          status: storeCredit ? 'authorized' : 'pending',
-          provider: input.method === 'card' ? provider.name : null,
-          provider_payment_id: null,
-          card_last4: input.card ? input.card.number.slice(-4) : null,
-          stored_value_code: input.storedValueCode ?? null,
-          failure_code: null,
-          decline_code: null,
-          customer_id: input.customerId ?? null,
-          channel: origin.channel,
-          owner_key: origin.requestKey ? (origin.ownerKey ?? null) : null,
-          request_key: origin.requestKey ?? null,
-          request_hash: origin.requestKey ? hash : null,
-          created_at: now,
-          updated_at: now,
-        })
-        .onConflict((oc) => oc.columns(['owner_key', 'request_key']).doNothing())
-        .returningAll(),
-    )
-    .with('history', (db) =>
-      db
-        .insertInto('payments.payment_event')
-        .columns(['payment_id', 'kind', 'status', 'amount_minor', 'detail', 'at'])
-        .expression((eb) =>
-          eb
-            .selectFrom('created')
-            .select((_eb) => [
-              'id',
-              'status as kind',
-              'status',
-              'amount_minor',
-              sql<unknown>`'{}'::jsonb`.as('detail'),
-              sql<Date>`${now}::timestamptz`.as('at'),
-            ]),
-        ),
-    )
-    .selectFrom('created')
-    .selectAll()
-    .executeTakeFirst()
-  if (!row) return { row: (await findByRequestKey(tx, origin, hash))!, replayed: true }
+  const values = {
+    id,
+    reference: input.reference,
+    method: input.method,
+    currency: input.amount.currency,
+    amount_minor: input.amount.amount,
+    status: storeCredit ? ('authorized' as const) : ('pending' as const),
+    provider: input.method === 'card' ? provider.name : null,
+    provider_payment_id: null,
+    card_last4: input.card ? input.card.number.slice(-4) : null,
+    stored_value_code: input.storedValueCode ?? null,
+    failure_code: null,
+    decline_code: null,
+    customer_id: input.customerId ?? null,
+    channel: origin.channel,
+    owner_key: origin.requestKey ? (origin.ownerKey ?? null) : null,
+    request_key: origin.requestKey ?? null,
+    request_hash: origin.requestKey ? hash : null,
+    created_at: now,
+    updated_at: now,
+  }
+  let row: PaymentRow | undefined
+  if (origin.freshKey) {
+    row = { ...values, refunded_minor: 0 }
+    await writeAtCommit(crossModule(tx), `payment:${id}`, [
+      tx.insertInto('payments.payment').values(values),
+      tx.insertInto('payments.payment_event').values({
+        payment_id: id,
+        kind: row.status,
+        status: row.status,
+        amount_minor: row.amount_minor,
+        detail: '{}',
+        at: now,
+      }),
+    ])
+  } else {
+    // The payment and the first entry of its history in one statement; with a request key, the
+    // unique index decides a race between retries and only the first records the payment.
+    row = await tx
+      .with('created', (db) =>
+        db
+          .insertInto('payments.payment')
+          .values(values)
+          .onConflict((oc) => oc.columns(['owner_key', 'request_key']).doNothing())
+          .returningAll(),
+      )
+      .with('history', (db) =>
+        db
+          .insertInto('payments.payment_event')
+          .columns(['payment_id', 'kind', 'status', 'amount_minor', 'detail', 'at'])
+          .expression((eb) =>
+            eb
+              .selectFrom('created')
+              .select((_eb) => [
+                'id',
+                'status as kind',
+                'status',
+                'amount_minor',
+                sql<unknown>`'{}'::jsonb`.as('detail'),
+                sql<Date>`${now}::timestamptz`.as('at'),
+              ]),
+          ),
+      )
+      .selectFrom('created')
+      .selectAll()
+      .executeTakeFirst()
+    if (!row) return { row: (await findByRequestKey(tx, origin, hash))!, replayed: true }
+  }
   if (storeCredit) await announce(tx, clock, row, row.amount_minor, paymentEvents.authorized)
   return { row, replayed: false }
 }
