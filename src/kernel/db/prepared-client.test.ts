@@ -1,7 +1,8 @@
-import { sql } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openTestDatabase, type TestDatabase } from '../../../test/support/db.js'
 import { engines } from '../../../test/support/engines.js'
+import { inTransaction, planForBatch } from './transaction.js'
 
 describe.each(engines)('prepared statements on %s', (engine) => {
   let t: TestDatabase
@@ -42,5 +43,16 @@ describe.each(engines)('prepared statements on %s', (engine) => {
     await expect(fail()).rejects.toThrow(/division by zero/)
     const row = await t.db.transaction().execute((tx) => sql<{ v: string }>`select ${'ok'}::text as v /* probe-tx */`.execute(tx))
     expect(row.rows[0]!.v).toBe('ok')
+  })
+
+  it('plans a batch transaction for its own parameters, and only that transaction', async () => {
+    const modeOf = (db: Kysely<any>) =>
+      sql<{ m: string }>`select current_setting('plan_cache_mode') as m`.execute(db).then((r) => r.rows[0]!.m)
+    const inside = await inTransaction(t.db, async (tx) => {
+      await planForBatch(tx)
+      return modeOf(tx)
+    })
+    expect(inside).toBe('force_custom_plan')
+    expect(await modeOf(t.db)).toBe('auto')
   })
 })

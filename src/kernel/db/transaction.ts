@@ -88,6 +88,16 @@ function asOneStatement(statements: readonly RawBuilder<unknown>[]): RawBuilder<
   return sql`with ${sql.join(before.map((s, i) => sql`${sql.raw(`last_${i}`)} as (${s})`))} ${main}`
 }
 
+/**
+ * Makes the rest of the transaction plan each statement for its actual parameters. Prepared
+ * statements (see PreparingClient) otherwise switch to one generic plan, which suits a request's
+ * few rows but can be far off for a batch of thousands handed over as arrays; batch
+ * transactions (outbox deliveries, grouped writes, event processing) call this first.
+ */
+export async function planForBatch(tx: Transaction<any>): Promise<void> {
+  await sql`set local plan_cache_mode = force_custom_plan`.execute(tx)
+}
+
 /** The SQLSTATE of a database error, when it is one. */
 export function sqlState(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null ? (err as { code?: string }).code : undefined

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.js'
-import { inTransaction, type Tx } from '../db/index.js'
+import { inTransaction, planForBatch, type Tx } from '../db/index.js'
 import type { OutboxEvent } from './append.js'
 import type { OutboxTables } from './db.js'
 
@@ -192,6 +192,7 @@ export class OutboxDispatcher {
     return inTransaction(this.db, async (tx) => {
       const position = await this.#lockCheckpoint(tx, subscriber.consumer)
       if (!position) return 0
+      await planForBatch(tx)
       const rows = batch
         ? batch.filter((r) => before(position, { txId: r.tx_id, eventId: r.id }))
         : await this.#read(tx, position)

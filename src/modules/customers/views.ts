@@ -56,15 +56,19 @@ export async function loadViews(tx: Tx<CustomersTables>, ids: readonly string[])
 export async function survivorsOf(tx: Tx<CustomersTables>, ids: readonly string[]): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map()
   const rows = await sql<{ start: string; id: string }>`
-    with recursive ${chainFrom(sql`select unnest(${[...ids]}::text[])`)}
+    with recursive ${chainFrom(sql`${[...ids]}::text[]`)}
     select start, id from chain where merged_into is null`.execute(tx)
   return new Map(rows.rows.map((r) => [r.start, r.id]))
 }
 
-/** `chain`: each profile `starts` selects, followed through `merged_into` (at most 32 links). */
+/**
+ * `chain`: each profile of the array `starts`, followed through `merged_into` (at most 32
+ * links). The start is an array compared with `= any`, which every plan, generic or not, reads
+ * through the primary key.
+ */
 function chainFrom(starts: RawBuilder<unknown>) {
   return sql`chain(start, id, merged_into, depth) as (
-      select p.id, p.id, p.merged_into, 0 from customers.profile p where p.id in (${starts})
+      select p.id, p.id, p.merged_into, 0 from customers.profile p where p.id = any(${starts})
       union all
       select c.start, p.id, p.merged_into, c.depth + 1
       from chain c join customers.profile p on p.id = c.merged_into
@@ -83,7 +87,7 @@ export async function ownersOf(tx: Tx<CustomersTables>, identities: readonly Ide
       select i.kind, i.value, i.profile_id from customers.identity i
       join unnest(${identities.map((i) => i.kind)}::text[], ${identities.map((i) => i.value)}::text[])
         as q(kind, value) on i.kind = q.kind and i.value = q.value
-    ), ${chainFrom(sql`select profile_id from owner`)}
+    ), ${chainFrom(sql`array(select profile_id from owner)`)}
     select o.kind, o.value, coalesce(c.id, o.profile_id) as profile_id
     from owner o left join chain c on c.start = o.profile_id and c.merged_into is null`.execute(tx)
   return new Map(

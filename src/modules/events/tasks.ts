@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import type { Clock } from '../../kernel/clock.js'
-import { inTransaction } from '../../kernel/db/index.js'
+import { inTransaction, planForBatch } from '../../kernel/db/index.js'
 import type { PeriodicTask } from '../../kernel/jobs/periodic.js'
 import { processEvents } from './processing.js'
 
@@ -31,7 +31,10 @@ export async function processPendingEvents(db: Kysely<any>, clock: Clock): Promi
   for (;;) {
     const size = batch
     const started = performance.now()
-    const done = await inTransaction(db, (tx) => processEvents(tx, clock, size))
+    const done = await inTransaction(db, async (tx) => {
+      await planForBatch(tx)
+      return processEvents(tx, clock, size)
+    })
     batch = nextBatchSize(size, done, performance.now() - started)
     total += done
     if (done < size) return total
