@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely'
 import { DomainError } from '../errors.js'
-import { inTransaction, planForBatch } from './transaction.js'
+import { inTransaction } from './transaction.js'
 
 /** What one item of a group came to: its result, or the refusal answered to it alone. */
 export type Settled<O> = { ok: true; value: O } | { ok: false; error: DomainError }
@@ -60,10 +60,7 @@ export class BatchQueue<DB, I, O> {
   async #commit(batch: Pending<I, O>[]) {
     let outcomes: Settled<O>[]
     try {
-      outcomes = await inTransaction(this.db, async (tx) => {
-        await planForBatch(tx)
-        return this.handle(tx, batch.map((p) => p.input))
-      })
+      outcomes = await inTransaction(this.db, (tx) => this.handle(tx, batch.map((p) => p.input)))
     } catch (err) {
       if (batch.length === 1) return batch[0]!.reject(err)
       for (const item of batch) await this.#commit([item])

@@ -91,8 +91,10 @@ function asOneStatement(statements: readonly RawBuilder<unknown>[]): RawBuilder<
 /**
  * Makes the rest of the transaction plan each statement for its actual parameters. Prepared
  * statements (see PreparingClient) otherwise switch to one generic plan, which suits a request's
- * few rows but can be far off for a batch of thousands handed over as arrays; batch
- * transactions (outbox deliveries, grouped writes, event processing) call this first.
+ * few rows but can be far off for a batch of thousands handed over as arrays and joined with
+ * large tables. The transactions that process such batches (outbox deliveries, event
+ * processing) call this first; grouped writes, whose statements are simple inserts and updates
+ * of a few dozen rows, do not.
  */
 export async function planForBatch(tx: Transaction<any>): Promise<void> {
   await sql`set local plan_cache_mode = force_custom_plan`.execute(tx)
