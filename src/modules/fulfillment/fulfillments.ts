@@ -23,6 +23,19 @@ export type NewFulfillments = {
   lines: readonly { sku: string; location: string; quantity: number }[]
 }
 
+/** What every new parcel starts with: allocated, not yet shipped, paid or ready. */
+export function newParcel(now: Date) {
+  return {
+    status: 'allocated' as const,
+    carrier: null,
+    tracking_number: null,
+    payment_due: null,
+    ready_at: null,
+    created_at: now,
+    updated_at: now,
+  }
+}
+
 /**
  * Creates one `allocated` fulfilment per location the order's lines were reserved at (two
  * locations: a split shipment of two parcels), in the placement's transaction, with two
@@ -57,18 +70,12 @@ export async function createFulfillments(
     order_number: input.orderNumber,
     location,
     method: input.method,
-    status: 'allocated' as const,
     customer_id: input.customerId,
     channel: input.channel,
     reservation_id: input.reservationId,
     payment_id: input.payment.id,
     payment_method: input.payment.method,
-    carrier: null,
-    tracking_number: null,
-    payment_due: null,
-    ready_at: null,
-    created_at: now,
-    updated_at: now,
+    ...newParcel(now),
   }))
   await writeAtCommit(tx, `fulfillment:${input.orderId}`, [
     tx.insertInto('fulfillment.fulfillment').values(rows),

@@ -7,6 +7,7 @@ import { appendEvents } from '../../kernel/outbox/index.js'
 import type { FulfillmentRow, FulfillmentTables } from './db.js'
 import type { FulfillmentView } from './schema.js'
 import type { FulfillmentState } from './states.js'
+import { newParcel } from './fulfillments.js'
 import { fulfillmentViews } from './views.js'
 
 type FulfillmentTx = Tx<FulfillmentTables>
@@ -114,13 +115,7 @@ export async function relocateLines(
           ...row,
           id: newId('ful'),
           location: t.location,
-          status: 'allocated',
-          carrier: null,
-          tracking_number: null,
-          payment_due: null,
-          ready_at: null,
-          created_at: now,
-          updated_at: now,
+          ...newParcel(now),
         })
         .returningAll()
         .executeTakeFirstOrThrow())
