@@ -81,10 +81,24 @@ async function touch(tx: Tx<CustomersTables>, clock: Clock, id: string, name?: s
 }
 
 /**
- * Inserts identities for a profile; ones another transaction owns are skipped, not stolen. Rows
- * go in sorted order so two requests inserting overlapping sets wait on each other instead of
- * deadlocking.
+ * A profile's identity rows, in sorted order so two requests inserting overlapping sets wait on
+ * each other instead of deadlocking. With `firstArePrimary` (a new profile), each kind's first
+ * identity by value is primary, as `markPrimaries` would choose among identities created together.
  */
+function identityRows(profileId: string, identities: readonly Identity[], channel: string | null, now: Date, firstArePrimary: boolean) {
+  const sorted = [...identities].sort((a, b) => identityKey(a).localeCompare(identityKey(b)))
+  const first = new Map<string, string>()
+  for (const i of sorted) if (!first.has(i.kind) || i.value < first.get(i.kind)!) first.set(i.kind, i.value)
+  return sorted.map((i) => ({
+    ...i,
+    profile_id: profileId,
+    is_primary: firstArePrimary && first.get(i.kind) === i.value,
+    source_channel: channel,
+    created_at: now,
+  }))
+}
+
+/** Inserts identities for a profile; ones another transaction owns are skipped, not stolen. */
 async function insertIdentities(
   tx: Tx<CustomersTables>,
   clock: Clock,
@@ -93,10 +107,9 @@ async function insertIdentities(
   channel: string | null,
 ): Promise<Set<string>> {
   if (identities.length === 0) return new Set()
-  const sorted = [...identities].sort((a, b) => identityKey(a).localeCompare(identityKey(b)))
   const rows = await tx
     .insertInto('customers.identity')
-    .values(sorted.map((i) => ({ ...i, profile_id: profileId, is_primary: false, source_channel: channel, created_at: clock.now() })))
+    .values(identityRows(profileId, identities, channel, clock.now(), false))
     .onConflict((oc) => oc.columns(['kind', 'value']).doNothing())
     .returning(['kind', 'value'])
     .execute()
@@ -104,10 +117,9 @@ async function insertIdentities(
 }
 
 /**
- * A new profile and its identities in one statement. Each kind's first identity (by value, as
- * `markPrimaries` would choose among identities created together) is inserted as primary; an
- * identity another profile took meanwhile is skipped and missing from the answer, and the
- * caller then corrects the primaries. Answers the identities inserted.
+ * A new profile and its identities in one statement, each kind's first identity as primary (see
+ * `identityRows`); an identity another profile took meanwhile is skipped and missing from the
+ * answer, and the caller then corrects the primaries. Answers the identities inserted.
  */
 async function insertProfile(
   tx: Tx<CustomersTables>,
@@ -120,13 +132,10 @@ async function insertProfile(
     await tx.insertInto('customers.profile').values(values).execute()
     return new Set()
   }
-  const sorted = [...identities].sort((a, b) => identityKey(a).localeCompare(identityKey(b)))
-  const first = new Map<string, string>()
-  for (const i of sorted) if (!first.has(i.kind) || i.value < first.get(i.kind)!) first.set(i.kind, i.value)
   const rows = await tx
     .with('profile', (db) => db.insertInto('customers.profile').values(values))
     .insertInto('customers.identity')
-    .values(sorted.map((i) => ({ ...i, profile_id: profile.id, is_primary: first.get(i.kind) === i.value, source_channel: profile.channel, created_at: now })))
+    .values(identityRows(profile.id, identities, profile.channel, now, true))
     .onConflict((oc) => oc.columns(['kind', 'value']).doNothing())
     .returning(['kind', 'value'])
     .execute()
