@@ -26,11 +26,12 @@ const profiles = Number(process.env.BENCH_PROFILES ?? 1_000_000)
 const targetSeconds = 10
 
 const rule: Rule = {
-  type: 'and',
-  rules: [
-    { type: 'behaviour', event: 'product_viewed', channel: 'app', atLeast: 3, withinDays: 7 },
-    { type: 'not', rule: { type: 'behaviour', event: 'order.placed', atLeast: 1, withinDays: 7 } },
-  ],
+  type: 'behaviour',
+  event: 'product_viewed',
+  channel: 'app',
+  atLeast: 3,
+  withinDays: 7,
+  notSince: { event: 'order.placed' },
 }
 
 export type SegmentsBenchResult = {
@@ -60,17 +61,17 @@ export async function seed(db: Kysely<any>, today: string): Promise<number> {
     insert into segments.profile (id, merged_into, first_seen_at)
     select 'p' || lpad(g::text, 7, '0'), null, now() from generate_series(1, ${profiles}) g`.execute(db)
   await sql`
-    insert into segments.daily_count (name, day, channel, profile_id, occurrences)
+    insert into segments.daily_count (name, day, channel, profile_id, occurrences, last_at)
     select 'product_viewed', ${today}::date - d.offset_days, case when g % 3 = 0 then 'web' else 'app' end,
-      'p' || lpad(g::text, 7, '0'), 1 + (g + d.offset_days) % 3
+      'p' || lpad(g::text, 7, '0'), 1 + (g + d.offset_days) % 3, (${today}::date - d.offset_days) + time '10:00'
     from generate_series(1, ${profiles}) g,
       lateral (values (g % 14), (((g % 14) + 5) % 14)) as d(offset_days)`.execute(db)
   await sql`
-    insert into segments.daily_count (name, day, channel, profile_id, occurrences)
-    select 'page', ${today}::date - (g % 30), 'web', 'p' || lpad(g::text, 7, '0'), 1 from generate_series(1, ${profiles}) g`.execute(db)
+    insert into segments.daily_count (name, day, channel, profile_id, occurrences, last_at)
+    select 'page', ${today}::date - (g % 30), 'web', 'p' || lpad(g::text, 7, '0'), 1, (${today}::date - (g % 30)) + time '10:00' from generate_series(1, ${profiles}) g`.execute(db)
   await sql`
-    insert into segments.daily_count (name, day, channel, profile_id, occurrences)
-    select 'order.placed', ${today}::date - (g % 30), 'app', 'p' || lpad(g::text, 7, '0'), 1
+    insert into segments.daily_count (name, day, channel, profile_id, occurrences, last_at)
+    select 'order.placed', ${today}::date - (g % 30), 'app', 'p' || lpad(g::text, 7, '0'), 1, (${today}::date - (g % 30)) + time '15:00'
     from generate_series(10, ${profiles}, 10) g`.execute(db)
   await sql`create index daily_count_profile_idx on segments.daily_count (profile_id, name, day)`.execute(db)
   await sql`analyze segments.daily_count`.execute(db)

@@ -18,6 +18,7 @@ export type DailyCountTable = {
   channel: string
   profile_id: string
   occurrences: number
+  last_at: Date
 }
 
 export type TraitStateTable = {

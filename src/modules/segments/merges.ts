@@ -27,7 +27,8 @@ async function ensureProfiles(tx: STx, now: Date, ids: readonly string[]) {
 export async function foldProfiles(tx: STx, clock: Clock, survivor: string, loser: string): Promise<void> {
   const now = clock.now()
   await ensureProfiles(tx, now, [survivor, loser])
-  await sql`update segments.profile set merged_into = ${survivor} where id = ${loser}`.execute(tx)
+  // One hop to the survivor, also for those merged into the loser before: rules over stored facts rely on it.
+  await sql`update segments.profile set merged_into = ${survivor} where id = ${loser} or merged_into = ${loser}`.execute(tx)
   await upsertStates(tx, sql`
     select ${survivor}, trait, n, total, low, high, first_at, first_value, last_at, last_value, tally, latest, ${now}::timestamptz
     from segments.trait_state where profile_id = ${loser}`)
@@ -50,11 +51,14 @@ export async function foldProfiles(tx: STx, clock: Clock, survivor: string, lose
 export async function splitProfiles(tx: STx, clock: Clock, survivorId: string, loserId: string): Promise<void> {
   const now = clock.now()
   await ensureProfiles(tx, now, [survivorId, loserId])
-  await sql`update segments.profile set merged_into = null where id = ${loserId}`.execute(tx)
   const [kept, back] = await Promise.all([mergedProfileIds(crossModule(tx), survivorId), mergedProfileIds(crossModule(tx), loserId)])
   const owners = new Map<string, string>()
   for (const id of kept.ids) owners.set(id, kept.survivor)
   for (const id of back.ids) owners.set(id, back.survivor)
+  await sql`
+    update segments.profile p set merged_into = nullif(o.owner, p.id)
+    from unnest(${[...owners.keys()]}::text[], ${[...owners.values()]}::text[]) as o(id, owner)
+    where p.id = o.id`.execute(tx)
   const targets = [kept.survivor, back.survivor]
   await rebuildTraits(tx, now, owners, await traitDefinitions(tx))
   await refreshRfm(tx, now, targets)

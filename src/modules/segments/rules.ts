@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely'
 import { rfmTrait } from './builtins.js'
 import { dayOf } from './counters.js'
-import type { Rule } from './schema.js'
+import type { Filter, Rule } from './schema.js'
 
 /** Which profiles a statement decides about: all live ones, or those a batch of facts touched. */
 export type Scope = { profileIds: readonly string[] | null }
@@ -97,14 +97,66 @@ function compile(rule: Rule, ctx: Ctx): RawBuilder<unknown> {
     case 'segment':
       return sql`select profile_id from segments.membership where segment_id = ${rule.segmentId} ${only(ctx)}`
     case 'behaviour': {
-      const channel = rule.channel === undefined ? sql`` : sql`and channel = ${rule.channel}`
-      const since = rule.withinDays === undefined ? sql`` : sql`and day >= ${windowStart(ctx.today, rule.withinDays)}::date`
-      const most = rule.atMost === undefined ? sql`` : sql`and sum(occurrences) <= ${rule.atMost}`
+      const done = rule.where ? fromFacts(rule, ctx) : fromCounters(rule, ctx)
+      if (!rule.notSince) return done
+      const channel = rule.notSince.channel === undefined ? sql`` : sql`and n.channel = ${rule.notSince.channel}`
+      // Along daily_count_profile_idx: only the days from the last occurrence on can hold a later one.
       return sql`
-        select profile_id from segments.daily_count
-        where name = ${rule.event} ${channel} ${since} ${only(ctx)}
-        group by profile_id having sum(occurrences) >= ${rule.atLeast} ${most}`
+        select b.profile_id from (${done}) b
+        where not exists (
+          select 1 from segments.daily_count n
+          where n.profile_id = b.profile_id and n.name = ${rule.notSince.event} ${channel}
+            and n.day >= (b.last_at at time zone 'UTC')::date and n.last_at > b.last_at)`
     }
+  }
+}
+
+type BehaviourRule = Extract<Rule, { type: 'behaviour' }>
+
+/** The people who did it often enough, with their latest occurrence when `notSince` needs it. */
+function fromCounters(rule: BehaviourRule, ctx: Ctx): RawBuilder<unknown> {
+  const channel = rule.channel === undefined ? sql`` : sql`and channel = ${rule.channel}`
+  const since = rule.withinDays === undefined ? sql`` : sql`and day >= ${windowStart(ctx.today, rule.withinDays)}::date`
+  const most = rule.atMost === undefined ? sql`` : sql`and sum(occurrences) <= ${rule.atMost}`
+  const last = rule.notSince ? sql`, max(last_at) as last_at` : sql``
+  return sql`
+    select profile_id ${last} from segments.daily_count
+    where name = ${rule.event} ${channel} ${since} ${only(ctx)}
+    group by profile_id having sum(occurrences) >= ${rule.atLeast} ${most}`
+}
+
+/**
+ * The same from the stored facts, whose properties the counters do not keep. A fact names the
+ * profile it arrived for; a merged-away profile points straight at its survivor (foldProfiles
+ * keeps `merged_into` one hop deep), so one join finds the person.
+ */
+function fromFacts(rule: BehaviourRule, ctx: Ctx): RawBuilder<unknown> {
+  const channel = rule.channel === undefined ? sql`` : sql`and f.channel = ${rule.channel}`
+  const since = rule.withinDays === undefined ? sql`` : sql`and f.occurred_at >= ${`${windowStart(ctx.today, rule.withinDays)}T00:00:00Z`}::timestamptz`
+  const most = rule.atMost === undefined ? sql`` : sql`and count(*) <= ${rule.atMost}`
+  const scope = ctx.scope.profileIds
+    ? sql`and f.profile_id in (select id from segments.profile where id = any(${[...ctx.scope.profileIds]}::text[]) or merged_into = any(${[...ctx.scope.profileIds]}::text[]))`
+    : sql``
+  const filters = (rule.where ?? []).map((f) => sql`and ${propertyCondition(f)}`)
+  return sql`
+    select coalesce(p.merged_into, p.id) as profile_id, max(f.occurred_at) as last_at
+    from segments.fact f join segments.profile p on p.id = f.profile_id
+    where f.name = ${rule.event} ${channel} ${since} ${scope} ${sql.join(filters, sql` `)}
+    group by 1 having count(*) >= ${rule.atLeast} ${most}`
+}
+
+/** A filter on a fact's properties, with the meaning trait definitions give it (`matches`). */
+function propertyCondition(filter: Filter): RawBuilder<unknown> {
+  const v = sql`(f.properties #> ${filter.path.split('.').slice(1)}::text[])`
+  switch (filter.op) {
+    case 'exists':
+      return sql`${v} is not null and ${v} <> 'null'::jsonb`
+    case 'in':
+      return sql`${v} = any(${(filter.value as unknown[]).map((x) => JSON.stringify(x))}::jsonb[])`
+    case 'eq':
+      return sql`${v} = ${json(filter.value)}`
+    case 'neq':
+      return sql`${v} is distinct from ${json(filter.value)}`
   }
 }
 
@@ -133,6 +185,7 @@ export function analyseRule(rule: Rule): { dependsOn: string[]; isTimeRelative: 
         return void segments.add(r.segmentId)
       case 'behaviour':
         deps.add(`event:${r.event}`)
+        if (r.notSince) deps.add(`event:${r.notSince.event}`)
         if (r.withinDays !== undefined) timed = true
     }
   }

@@ -10,6 +10,24 @@ export const FactPath = z
   .string()
   .regex(/^(channel|occurredAt|name|properties(\.[A-Za-z0-9_$-]{1,64}){1,6})$/, 'must be channel, occurredAt, name or properties.<key>[.<key>…]')
 
+/** A test on one value of a fact; the value's shape must suit the operator. */
+const Filter = z
+  .strictObject({
+    path: FactPath,
+    op: z.enum(['eq', 'neq', 'in', 'exists']),
+    value: z.union([Scalar, z.array(Scalar).min(1).max(100)]).optional(),
+  })
+  .superRefine((f, ctx) => {
+    const v = f.value
+    if (f.op === 'exists' && v !== undefined) ctx.addIssue({ code: 'custom', path: ['value'], message: 'must be absent for exists' })
+    if (f.op === 'in' && !Array.isArray(v)) ctx.addIssue({ code: 'custom', path: ['value'], message: 'must be a list for in' })
+    if ((f.op === 'eq' || f.op === 'neq') && (v === undefined || Array.isArray(v))) {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: 'must be a string, number or boolean' })
+    }
+  })
+export type Filter = z.infer<typeof Filter>
+const PropertyFilter = Filter.refine((f) => f.path.startsWith('properties.'), { path: ['path'], message: 'must be properties.<key>[.<key>…]' })
+
 // Rules are a closed union, validated with exact paths (`rule.rules.1.atLeast`).
 const TraitRule = z
   .strictObject({
@@ -46,9 +64,19 @@ const BehaviourRule = z
     type: z.literal('behaviour'),
     event: EventName.describe('A tracked event name (product_viewed, page, screen, identify) or a domain fact (order.placed)'),
     channel: z.string().min(1).max(64).optional(),
+    where: z
+      .array(PropertyFilter)
+      .min(1)
+      .max(10)
+      .optional()
+      .describe('Only occurrences whose properties pass every filter count (read from the stored facts, not the daily counters)'),
     atLeast: z.number().int().min(1).max(1_000_000).default(1),
     atMost: z.number().int().min(1).max(1_000_000).optional(),
     withinDays: Days.optional().describe('Today and the days before it, in whole UTC days'),
+    notSince: z
+      .strictObject({ event: EventName, channel: z.string().min(1).max(64).optional() })
+      .optional()
+      .describe('…and has not done this since the last counted occurrence ("and no order.placed since")'),
   })
   .refine((r) => r.atMost === undefined || r.atMost >= r.atLeast, { path: ['atMost'], message: 'must be at least atLeast' })
 
@@ -136,12 +164,6 @@ const Aggregate = z.discriminatedUnion('op', [
 ])
 export type Aggregate = z.infer<typeof Aggregate>
 
-const Filter = z.strictObject({
-  path: FactPath,
-  op: z.enum(['eq', 'neq', 'in', 'exists']),
-  value: z.union([Scalar, z.array(Scalar).min(1).max(100)]).optional(),
-})
-export type Filter = z.infer<typeof Filter>
 
 export const TraitDefinition = z
   .strictObject({

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startTestApp, type TestApp } from '../../../test/support/app.js'
 import { engines } from '../../../test/support/engines.js'
+import { basicAuth } from '../events/testing.js'
 import { refreshTimeWindows } from './index.js'
 import {
   createSegmentVia,
@@ -95,6 +96,81 @@ describe.each(engines)('segments on %s', (engine) => {
       { day: '2026-03-07', count: 0, entered: 0, exited: 0 },
       { day: '2026-03-08', count: 1, entered: 0, exited: 1 },
     ].map((d, i) => (i < 2 ? { ...d, count: 2 } : d)))
+  })
+
+  it('reads "and no order since" as no order after the last counted view', async () => {
+    const rule = { type: 'behaviour', event: 'product_viewed', channel: 'app', atLeast: 3, withinDays: 7, notSince: { event: 'order.placed' } }
+    const segment = await createSegmentVia(t, rule, 'Browsing again')
+    await views(keys.app, 'ana', 1)
+    await settle(t)
+    const ana = await profileOfUser(t, 'ana')
+    await orderPlaced(t, ana, { amount: 1000 })
+    t.clock.advance(2 * day)
+    await views(keys.app, 'ana', 2) // bought two days ago and browsing since: in
+    await views(keys.app, 'bob', 3)
+    await settle(t)
+    const bob = await profileOfUser(t, 'bob')
+    expect(await members(t, segment)).toEqual([ana, bob].sort())
+    // Not-within-the-window would keep ana out: she ordered in it.
+    expect((await ok(t.call('POST', '/v1/segments/preview', { rule: browsingNotBuying }))).count).toBe(1)
+
+    t.clock.advance(60_000)
+    await orderPlaced(t, bob, { amount: 2000 }) // the same day, after his views: out
+    await settle(t)
+    expect(await members(t, segment)).toEqual([ana])
+    t.clock.advance(60_000)
+    await views(keys.app, 'bob', 1) // browsing again after buying: back in
+    await settle(t)
+    expect(await members(t, segment)).toEqual([ana, bob].sort())
+    expect((await membershipEvents(t, segment)).filter((e) => e.endsWith(bob))).toEqual([`entered ${bob}`, `exited ${bob}`, `entered ${bob}`])
+    // An order on another channel than notSince names does not count.
+    await createSegmentVia(t, { ...rule, notSince: { event: 'order.placed', channel: 'store' } })
+    t.clock.advance(60_000)
+    await orderPlaced(t, ana, { amount: 500, channel: 'web' })
+    await settle(t)
+    expect(await members(t, segment)).toEqual([bob])
+    const recomputed = await ok(t.call('POST', `/v1/segments/${segment}/recompute`))
+    expect(recomputed).toEqual({ memberCount: 1, entered: 0, exited: 0 })
+  })
+
+  it('counts only occurrences whose properties pass the filters, across merged profiles', async () => {
+    const shoes = { path: 'properties.category', op: 'eq', value: 'shoes' }
+    const rule = { type: 'behaviour', event: 'product_viewed', where: [shoes], atLeast: 3, withinDays: 7 }
+    const segment = await createSegmentVia(t, rule, 'Shoe browsers')
+    // Anonymous visitors: two user accounts would refuse to merge.
+    const view = (key: string, anonymousId: string, properties: object) =>
+      ok(t.call('POST', '/v1/track', { anonymousId, event: 'product_viewed', properties }, { key: null, headers: basicAuth(key) }))
+    const ids: string[] = []
+    for (const visitor of ['ana', 'bob', 'cy']) {
+      await view(keys.web, visitor, { category: 'shoes', price: { amount: 5000 } })
+      await view(keys.app, visitor, { category: 'bags' })
+      await settle(t)
+      ids.push((await ok(t.call('GET', `/v1/customers?identity=anonymous_id:${visitor}`))).data[0].id)
+      t.clock.advance(1000)
+    }
+    const [ana, bob, cy] = ids as [string, string, string]
+    expect(await members(t, segment)).toEqual([])
+    // cy folds into bob, then bob into ana: cy's views count for ana through one hop.
+    await ok(t.call('POST', `/v1/customers/${bob}/merge`, { otherId: cy }))
+    await ok(t.call('POST', `/v1/customers/${ana}/merge`, { otherId: bob }))
+    await settle(t)
+    expect(await members(t, segment)).toEqual([ana])
+    const preview = async (r: object) => (await ok(t.call('POST', '/v1/segments/preview', { rule: r }))).count
+    expect(await preview({ ...rule, atLeast: 3, atMost: 3 })).toBe(1)
+    expect(await preview({ ...rule, where: [{ path: 'properties.category', op: 'in', value: ['shoes', 'bags'] }], atLeast: 6 })).toBe(1)
+    expect(await preview({ ...rule, where: [{ path: 'properties.category', op: 'neq', value: 'shoes' }], atLeast: 3, channel: 'app' })).toBe(1)
+    expect(await preview({ ...rule, where: [shoes, { path: 'properties.price.amount', op: 'eq', value: 5000 }] })).toBe(1)
+    expect(await preview({ ...rule, where: [{ path: 'properties.price', op: 'exists' }], atLeast: 4 })).toBe(0)
+
+    // Splitting bob (with cy) off again takes their views with them.
+    await ok(t.call('POST', `/v1/customers/${ana}/unmerge`, { loserId: bob }))
+    await settle(t)
+    expect(await members(t, segment)).toEqual([])
+    expect(await preview({ ...rule, atLeast: 2 })).toBe(1)
+    expect((await ok(t.call('POST', '/v1/segments/preview', { rule: { ...rule, atLeast: 2 } }))).sample).toEqual([bob])
+    // Time passes: the views leave the window.
+    t.clock.advance(7 * day)
+    expect(await preview({ ...rule, atLeast: 1 })).toBe(0)
   })
 
   it('recomputes from scratch on a definition change and applies only the difference', async () => {

@@ -1,6 +1,8 @@
 import type { Migrations } from '../../../kernel/db/index.js'
 import * as createTables from './202611250180_segments_create_tables.js'
+import * as behaviourOrder from './202611250210_segments_behaviour_order.js'
 
 export const segmentMigrations: Migrations = {
   '202611250180_segments_create_tables': createTables,
+  '202611250210_segments_behaviour_order': behaviourOrder,
 }
