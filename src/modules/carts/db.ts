@@ -11,6 +11,8 @@ export type FulfillmentMethod = 'ship' | 'courier' | 'pickup' | 'curbside'
 export type CartTable = {
   id: string
   customer_id: string | null
+  // Whose cart it was before merges moved it (null: customer_id's); an unmerge gives it back.
+  original_customer_id: Generated<string | null>
   anonymous_id: string | null
   // The touchpoint that started the cart; prices follow whichever channel asks.
   channel: string | null

@@ -11,6 +11,7 @@ export const CartChange = z.enum([
   'fulfillment_set',
   'identified',
   'merged_in',
+  'split_off',
   'ordered',
 ])
 export type CartChange = z.infer<typeof CartChange>

@@ -46,7 +46,13 @@ export async function mergeLines(
       set quantity = l.quantity + excluded.quantity, updated_at = excluded.updated_at`.execute(tx)
   await tx
     .updateTable('carts.cart')
-    .set({ status: 'merged', merged_into: into.id, customer_id: into.customer_id, updated_at: now })
+    .set({
+      status: 'merged',
+      merged_into: into.id,
+      original_customer_id: sql<string | null>`coalesce(original_customer_id, customer_id)`,
+      customer_id: into.customer_id,
+      updated_at: now,
+    })
     .where('id', '=', from.id)
     .execute()
 }
