@@ -1,13 +1,13 @@
-import { sql } from 'kysely'
+import { sql, type RawBuilder } from 'kysely'
 import type { Clock } from '../../kernel/clock.js'
 import { crossModule, type Tx } from '../../kernel/db/index.js'
 import { DomainError, notFound, validationFailed, type FieldError } from '../../kernel/errors.js'
 import { newId } from '../../kernel/ids.js'
 import { appendEvents, type NewEvent } from '../../kernel/outbox/index.js'
-import type { CustomersTables, ProfileRow } from './db.js'
+import type { CustomersTables } from './db.js'
 import { identityKey, normaliseIdentities, normaliseIdentity, type Identity, type RawIdentity } from './identities.js'
 import type { CustomerView, IdentityConflict, IdentityKind } from './schema.js'
-import { loadViews, ownersOf, survivorsOf } from './views.js'
+import { loadViews, ownersOf, ownersTouchingFirst, survivorsOf } from './views.js'
 
 export type ResolveInput =
   | { id: string }
@@ -65,19 +65,19 @@ export async function findByIdentity(
  * Marks the profile seen and takes its row lock, so attachments to one profile run one after
  * another. Null when the profile was merged away meanwhile (the caller looks again).
  */
-async function touch(tx: Tx<CustomersTables>, clock: Clock, id: string, name?: string | null) {
+async function touch(tx: Tx<CustomersTables>, clock: Clock, id: string, name?: string | null): Promise<string | null> {
+  const row = await touching(clock, name)(sql`${id}::text`).execute(tx)
+  return (row.rows[0] as { id: string } | undefined)?.id ?? null
+}
+
+/** The statement `touch` runs, for the profile `id` names (a value or a sub-query). */
+function touching(clock: Clock, name?: string | null) {
   const now = clock.now()
-  return tx
-    .updateTable('customers.profile')
-    .set({
-      last_seen_at: now,
-      name: sql<string | null>`coalesce(name, ${name ?? null})`,
-      updated_at: sql<Date>`case when name is null and ${name ?? null}::text is not null then ${now} else updated_at end`,
-    })
-    .where('id', '=', id)
-    .where('merged_into', 'is', null)
-    .returningAll()
-    .executeTakeFirst()
+  return (id: RawBuilder<unknown>) => sql`
+    update customers.profile set last_seen_at = ${now}, name = coalesce(name, ${name ?? null}::text),
+      updated_at = case when name is null and ${name ?? null}::text is not null then ${now}::timestamptz else updated_at end
+    where id = ${id} and merged_into is null
+    returning id`
 }
 
 /**
@@ -186,18 +186,18 @@ function conflictsOf(identities: readonly Identity[], owners: Map<string, string
 async function attach(
   tx: Tx<CustomersTables>,
   clock: Clock,
-  profile: ProfileRow,
+  profileId: string,
   identities: readonly Identity[],
   owners: Map<string, string>,
   channel: string | null,
 ): Promise<ResolvedId> {
   const unknown = identities.filter((i) => !owners.has(identityKey(i)))
-  const inserted = await insertIdentities(tx, clock, profile.id, unknown, channel)
+  const inserted = await insertIdentities(tx, clock, profileId, unknown, channel)
   const lost = unknown.filter((i) => !inserted.has(identityKey(i)))
   const lostOwners = await ownersOf(tx, lost)
-  const conflicts = [...conflictsOf(identities, owners, profile.id), ...conflictsOf(lost, lostOwners, profile.id)]
+  const conflicts = [...conflictsOf(identities, owners, profileId), ...conflictsOf(lost, lostOwners, profileId)]
   const added = unknown.filter((i) => inserted.has(identityKey(i)))
-  return finish(tx, clock, profile.id, { created: false, added, conflicts, channel })
+  return finish(tx, clock, profileId, { created: false, added, conflicts, channel })
 }
 
 /**
@@ -224,9 +224,9 @@ async function create(
   // The winner was merged away in between: keep the new profile and report the conflicts.
   if (!winner) return finish(tx, clock, id, { created: true, added, conflicts: conflictsOf(lost, owners, id), channel, name })
   // They join the winner as secondary: it may have its primaries already (see markPrimaries).
-  await tx.updateTable('customers.identity').set({ profile_id: winner.id, is_primary: false }).where('profile_id', '=', id).execute()
+  await tx.updateTable('customers.identity').set({ profile_id: winner, is_primary: false }).where('profile_id', '=', id).execute()
   await tx.deleteFrom('customers.profile').where('id', '=', id).execute()
-  return finish(tx, clock, winner.id, { created: false, added, conflicts: conflictsOf(lost, owners, winner.id), channel })
+  return finish(tx, clock, winner, { created: false, added, conflicts: conflictsOf(lost, owners, winner), channel })
 }
 
 /**
@@ -261,11 +261,10 @@ export async function resolveCustomerId(tx: Tx<CustomersTables>, clock: Clock, i
   const identities = normaliseIdentities(input.identities, 'identities', input.region)
   const channel = input.channel ?? null
   for (let attempt = 0; attempt < 5; attempt++) {
-    const owners = await ownersOf(tx, identities)
-    const first = identities.find((i) => owners.has(identityKey(i)))
-    if (!first) return create(tx, clock, identities, input.name ?? null, channel)
-    const profile = await touch(tx, clock, owners.get(identityKey(first))!, input.name)
-    if (profile) return attach(tx, clock, profile, identities, owners, channel)
+    // The usual case, a returning customer, is this one statement.
+    const { owners, touched } = await ownersTouchingFirst(tx, identities, touching(clock, input.name))
+    if (touched === undefined) return create(tx, clock, identities, input.name ?? null, channel)
+    if (touched) return attach(tx, clock, touched, identities, owners, channel)
   }
   throw new Error('customer profile kept being merged away while resolving')
 }
@@ -286,7 +285,7 @@ export async function addIdentities(
 ): Promise<Resolution> {
   const identities = normaliseIdentities(raw, 'identities', options.region)
   const survivor = (await survivorsOf(tx, [id])).get(id)
-  const profile = survivor ? await touch(tx, clock, survivor) : undefined
+  const profile = survivor ? await touch(tx, clock, survivor) : null
   if (!profile) throw notFound('customer', id)
   const owners = await ownersOf(tx, identities)
   const { customerId, ...result } = await attach(tx, clock, profile, identities, owners, options.channel ?? null)

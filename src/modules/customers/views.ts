@@ -81,16 +81,36 @@ function chainFrom(starts: RawBuilder<unknown>) {
  * One statement: the owners, then each owner's merge chain to its survivor (as `survivorsOf`).
  */
 export async function ownersOf(tx: Tx<CustomersTables>, identities: readonly Identity[]): Promise<Map<string, string>> {
-  if (identities.length === 0) return new Map()
-  const rows = await sql<{ kind: string; value: string; profile_id: string }>`
+  return (await owning(tx, identities, null)).owners
+}
+
+/**
+ * `ownersOf`, and in the same statement `touch` (an UPDATE … RETURNING id of the profile it is
+ * given) applied to the owner of the first known identity in the order given: `touched` is that
+ * profile's id, null when it was merged away meanwhile (the caller looks again), undefined when
+ * no identity is known.
+ */
+export async function ownersTouchingFirst(
+  tx: Tx<CustomersTables>,
+  identities: readonly Identity[],
+  touch: (first: RawBuilder<unknown>) => RawBuilder<unknown>,
+): Promise<{ owners: Map<string, string>; touched: string | null | undefined }> {
+  return owning(tx, identities, touch(sql`(select profile_id from owners order by ord limit 1)`))
+}
+
+async function owning(tx: Tx<CustomersTables>, identities: readonly Identity[], touch: RawBuilder<unknown> | null) {
+  if (identities.length === 0) return { owners: new Map<string, string>(), touched: undefined }
+  const rows = await sql<{ kind: string; value: string; profile_id: string; touched: string | null }>`
     with recursive owner as (
-      select i.kind, i.value, i.profile_id from customers.identity i
-      join unnest(${identities.map((i) => i.kind)}::text[], ${identities.map((i) => i.value)}::text[])
-        as q(kind, value) on i.kind = q.kind and i.value = q.value
-    ), ${chainFrom(sql`array(select profile_id from owner)`)}
-    select o.kind, o.value, coalesce(c.id, o.profile_id) as profile_id
-    from owner o left join chain c on c.start = o.profile_id and c.merged_into is null`.execute(tx)
-  return new Map(
-    rows.rows.map((r) => [identityKey({ kind: r.kind as Identity['kind'], value: r.value }), r.profile_id]),
-  )
+      select i.kind, i.value, i.profile_id, q.ord from customers.identity i
+      join unnest(${identities.map((i) => i.kind)}::text[], ${identities.map((i) => i.value)}::text[]) with ordinality
+        as q(kind, value, ord) on i.kind = q.kind and i.value = q.value
+    ), ${chainFrom(sql`array(select profile_id from owner)`)},
+    owners as (
+      select o.kind, o.value, coalesce(c.id, o.profile_id) as profile_id, o.ord
+      from owner o left join chain c on c.start = o.profile_id and c.merged_into is null
+    )${touch ? sql`, touched as (${touch})` : sql``}
+    select kind, value, profile_id, ${touch ? sql`(select id from touched)` : sql`null::text`} as touched from owners`.execute(tx)
+  const owners = new Map(rows.rows.map((r) => [identityKey({ kind: r.kind as Identity['kind'], value: r.value }), r.profile_id]))
+  return { owners, touched: rows.rows.length === 0 ? undefined : (rows.rows[0]!.touched ?? null) }
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Clock } from '../../kernel/clock.js'
+import { DomainError } from '../../kernel/errors.js'
 import type { Tx } from '../../kernel/db/index.js'
 import type { InventoryTables } from './db.js'
 import { reserve, type Caller } from './reservations.js'
@@ -8,6 +9,7 @@ import {
   eligibleCandidates,
   planSourcing,
   type PlannedLine,
+  type SourcingDecision,
   type SourcingInput,
   type SourcingPlan,
 } from './sourcing-rules.js'
@@ -97,6 +99,32 @@ export async function reserveSourced(
     sourcing.ownStore,
     sourcing.policy,
   )
+  const grantPlan = async (decision: Extract<SourcingDecision, { ok: true }>) => ({
+    reservation: await reserve(tx, clock, caller, {
+      lines: decision.shipments.flatMap((s) =>
+        s.lines.map((l) => ({ sku: l.sku, quantity: l.quantity, location: s.location })),
+      ),
+      ttlSeconds: input.ttlSeconds,
+      reference: input.reference,
+    }),
+    plan: { rule: decision.rule, reason: decision.reason, shipments: decision.shipments },
+  })
+  if (eligible.length === 1) {
+    // One location may ship: the plan cannot depend on what it holds, so the guarded grant goes
+    // first, without reading the rows; only a refusal (nothing written) reads them below.
+    const only = eligible[0]!.location
+    const enough = new Map<string, Map<string, number>>()
+    for (const l of input.lines) enough.set(l.sku, new Map([[only, (enough.get(l.sku)?.get(only) ?? 0) + l.quantity]]))
+    const decision = planSourcing({ ...sourcing, lines: input.lines, available: enough })
+    if (decision.ok) {
+      try {
+        return await grantPlan(decision)
+      } catch (err) {
+        // Short, or not stocked there at all: the full path below words the refusal.
+        if (!(err instanceof DomainError && (err.kind === 'insufficient-stock' || err.kind === 'validation-failed'))) throw err
+      }
+    }
+  }
   const available = await lockAvailable(
     tx,
     input.lines.map((l) => l.sku),
@@ -104,15 +132,5 @@ export async function reserveSourced(
   )
   const decision = planSourcing({ ...sourcing, lines: input.lines, available })
   if (!decision.ok) throw refusal(decision)
-  const reservation = await reserve(tx, clock, caller, {
-    lines: decision.shipments.flatMap((s) =>
-      s.lines.map((l) => ({ sku: l.sku, quantity: l.quantity, location: s.location })),
-    ),
-    ttlSeconds: input.ttlSeconds,
-    reference: input.reference,
-  })
-  return {
-    reservation,
-    plan: { rule: decision.rule, reason: decision.reason, shipments: decision.shipments },
-  }
+  return grantPlan(decision)
 }
