@@ -7,17 +7,20 @@ const alphabet = '0123456789abcdefghjkmnpqrstvwxyz'
 let lastTime = 0
 let lastRandom: Uint8Array = new Uint8Array(10)
 
+/** Base32 of the bytes, most significant bits first, the last character zero-padded. */
 function encode(bytes: Uint8Array, length: number): string {
-  let bits = 0
-  let value = 0n
-  for (const byte of bytes) {
-    value = (value << 8n) | BigInt(byte)
-    bits += 8
-  }
   let out = ''
-  for (let i = 0; i < length; i++) {
-    const shift = BigInt(bits - 5 * (i + 1))
-    out += alphabet[Number(shift >= 0n ? (value >> shift) & 31n : (value << -shift) & 31n)]
+  let acc = 0
+  let bits = 0
+  let next = 0
+  for (let c = 0; c < length; c++) {
+    if (bits < 5) {
+      acc = (acc << 8) | (bytes[next++] ?? 0)
+      bits += 8
+    }
+    bits -= 5
+    out += alphabet[(acc >>> bits) & 31]
+    acc &= (1 << bits) - 1
   }
   return out
 }

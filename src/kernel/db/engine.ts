@@ -19,6 +19,9 @@ export type Engine<DB = unknown> = {
 
 // bigint columns hold money and counters: read them as numbers, refusing anything unsafe.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => toSafeInteger(value))
+// Instants go to the server in UTC: the same value as local time with an offset, without the
+// time-zone lookups that formatting each Date in local time costs on every bound parameter.
+pg.defaults.parseInputDatesAsUTC = true
 
 /**
  * PGlite is one PostgreSQL session, so Kysely reaches it through a pool of exactly one
