@@ -18,6 +18,10 @@ else
   echo "PostgreSQL for tests: ${TEST_DATABASE_URL}"
 fi
 
+if [ ! -x /usr/bin/chromium ] && [ -z "${CHROMIUM_PATH:-}" ]; then
+  bash scripts/install-system-packages.sh || echo "warning: no Chromium; the browser suites are skipped" >&2
+fi
+
 npx tsc --noEmit -p .
 npx tsc --noEmit -p sdk
 npx vitest run "$@"
