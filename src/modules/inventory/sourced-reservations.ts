@@ -64,7 +64,9 @@ export async function lockAvailable(
  * chose its locations. A collection is reserved at its store by one guarded statement. A
  * shipment locks the candidate rows, lets `planSourcing` choose from what they hold, and grants
  * that plan with `reserve`'s guarded statement — which cannot be refused, since the rows stay
- * locked until commit; concurrent orders for the last units therefore never both succeed.
+ * locked until commit; concurrent orders for the last units therefore never both succeed. When
+ * only one location may ship, the guarded statement is tried first without the read (its guard
+ * alone decides), and the read follows only to word a refusal.
  * Throws `insufficient-stock` with the plan's shortages (nothing written); appends what
  * `reserve` appends.
  */
