@@ -14,7 +14,8 @@ import { seedThroughCli } from './lib/seed.js'
  * bench/results/orders-<engine>-<yyyymmdd>.json and a chart; speed never fails the run.
  *
  * Settings: BENCH_ENGINES (pglite,postgres), BENCH_ORDER_SECONDS (12), BENCH_CONCURRENCY (32),
- * BENCH_ORDER_SKUS (2000), BENCH_ORDER_CUSTOMERS (5000), BENCH_DATABASE_URL.
+ * BENCH_ORDER_SKUS (2000), BENCH_ORDER_CUSTOMERS (5000), BENCH_DATABASE_URL, BENCH_CPU_PROFILE (a
+ * folder for the server's V8 CPU profile).
  */
 
 const settings = {

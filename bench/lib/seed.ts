@@ -38,6 +38,8 @@ export async function seedThroughCli(options: ServerOptions, location: string, s
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
-  const server = await startServerProcess(options)
+  // BENCH_CPU_PROFILE=<dir>: the serving process writes a V8 CPU profile there when it stops.
+  const profile = process.env.BENCH_CPU_PROFILE
+  const server = await startServerProcess({ ...options, nodeArgs: profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [] })
   return { server, key: web!.key, seconds: (performance.now() - started) / 1000 }
 }
