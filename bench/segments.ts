@@ -17,7 +17,10 @@ import { machine, printTable, resultsDir, type Check } from './lib/report.js'
  * subscriber maintains incrementally), then the segment is recomputed three times: from empty
  * (everyone qualifying enters: memberships, history and one outbox event each), again the same
  * day (nothing changes: the cost of computing and diffing the set), and a day later (people drop
- * out of the window). Figures go to bench/results/segments-<engine>.json; speed never fails.
+ * out of the window). A second segment narrows views by an event property ("viewed shoes at
+ * least twice in 7 days"), which is read from two million stored facts rather than the counters,
+ * and is recomputed once from empty. Figures go to bench/results/segments-<engine>.json; speed
+ * never fails.
  *
  * Settings: BENCH_ENGINES (pglite,postgres), BENCH_PROFILES (1000000), BENCH_DATABASE_URL.
  */
@@ -34,6 +37,15 @@ const rule: Rule = {
   notSince: { event: 'order.placed' },
 }
 
+/** The same people narrowed by an event property: read from the stored facts, not the counters. */
+const filteredRule: Rule = {
+  type: 'behaviour',
+  event: 'product_viewed',
+  where: [{ path: 'properties.category', op: 'eq', value: 'shoes' }],
+  atLeast: 2,
+  withinDays: 7,
+}
+
 export type SegmentsBenchResult = {
   engine: string
   date: string
@@ -45,6 +57,8 @@ export type SegmentsBenchResult = {
   firstRecompute: { seconds: number; entered: number; exited: number }
   unchangedRecompute: { seconds: number; entered: number; exited: number }
   nextDayRecompute: { seconds: number; entered: number; exited: number }
+  factRows: number
+  filteredRecompute: { seconds: number; entered: number; exited: number }
   /** One dispatcher batch of 500 product views applied incrementally (counters, traits, segment). */
   incrementalBatchSeconds: number
   checks: Check[]
@@ -80,6 +94,23 @@ export async function seed(db: Kysely<any>, today: string): Promise<number> {
   return n.rows[0]!.n
 }
 
+/** Two stored product views per profile in the last fortnight; a third of the people viewed shoes. */
+export async function seedFacts(db: Kysely<any>, today: string): Promise<number> {
+  await sql`drop index segments.fact_profile_idx`.execute(db)
+  await sql`drop index segments.fact_name_idx`.execute(db)
+  await sql`
+    insert into segments.fact (source, profile_id, name, channel, occurred_at, properties)
+    select 'bench:' || g || ':' || k, 'p' || lpad(g::text, 7, '0'), 'product_viewed', 'web',
+      (${today}::date - ((g + 5 * k) % 14)) + time '11:00',
+      jsonb_build_object('sku', 'SKU-' || (g % 50), 'category', (array['shoes', 'bags', 'hats'])[1 + g % 3])
+    from generate_series(1, ${profiles}) g, generate_series(1, 2) k`.execute(db)
+  await sql`create index fact_profile_idx on segments.fact (profile_id, occurred_at)`.execute(db)
+  await sql`create index fact_name_idx on segments.fact (name, occurred_at)`.execute(db)
+  await sql`analyze segments.fact`.execute(db)
+  const n = await sql<{ n: number }>`select count(*)::int as n from segments.fact`.execute(db)
+  return n.rows[0]!.n
+}
+
 async function timed<T>(work: () => Promise<T>): Promise<{ seconds: number; value: T }> {
   const started = performance.now()
   const value = await work()
@@ -99,14 +130,21 @@ async function benchOne(target: BenchTarget): Promise<SegmentsBenchResult> {
     const today = clock.now().toISOString().slice(0, 10)
     const seeded = await timed(() => seed(db, today))
     process.stdout.write(`  ${target.engine}: seeded ${seeded.value} counter rows in ${seeded.seconds.toFixed(1)} s\n`)
+    const facts = await timed(() => seedFacts(db, today))
+    process.stdout.write(`  ${target.engine}: seeded ${facts.value} facts in ${facts.seconds.toFixed(1)} s\n`)
     const preview = await timed(() => inTransaction(db, (tx) => previewRule(tx, clock.now(), rule, 5)))
     await sql`
       insert into segments.segment (id, name, description, rule, depends_on, is_time_relative, rank, evaluated_on, member_count, created_at, updated_at)
       values ('seg_bench', 'Browsing, not buying', null, ${JSON.stringify(rule)}::jsonb,
         array['event:order.placed', 'event:product_viewed'], true, 0, null, 0, now(), now())`.execute(db)
-    const recompute = () => timed(() => inTransaction(db, (tx) => recomputeSegment(tx, clock, 'seg_bench')))
+    await sql`
+      insert into segments.segment (id, name, description, rule, depends_on, is_time_relative, rank, evaluated_on, member_count, created_at, updated_at)
+      values ('seg_shoes', 'Shoe browsers', null, ${JSON.stringify(filteredRule)}::jsonb,
+        array['event:product_viewed'], true, 0, null, 0, now(), now())`.execute(db)
+    const recompute = (id = 'seg_bench') => timed(() => inTransaction(db, (tx) => recomputeSegment(tx, clock, id)))
     const first = await recompute()
     const unchanged = await recompute()
+    const filtered = await recompute('seg_shoes')
     clock.advance(86_400_000)
     const nextDay = await recompute()
     const batch: OutboxEvent[] = Array.from({ length: 500 }, (_, i) => ({
@@ -126,6 +164,7 @@ async function benchOne(target: BenchTarget): Promise<SegmentsBenchResult> {
       { name: `recompute from empty (${first.value.entered} enter)`, value: first.seconds, unit: 's', target: `< ${targetSeconds} s`, met: first.seconds < targetSeconds },
       { name: 'recompute, nothing changed', value: unchanged.seconds, unit: 's', target: `< ${targetSeconds} s`, met: unchanged.seconds < targetSeconds },
       { name: `recompute a day later (${nextDay.value.entered} in, ${nextDay.value.exited} out)`, value: nextDay.seconds, unit: 's', target: `< ${targetSeconds} s`, met: nextDay.seconds < targetSeconds },
+      { name: `filtered by a property, from facts (${filtered.value.entered} enter)`, value: filtered.seconds, unit: 's', target: `< ${targetSeconds} s`, met: filtered.seconds < targetSeconds },
       { name: 'incremental batch of 500 views', value: incremental.seconds, unit: 's', target: '< 1 s', met: incremental.seconds < 1 },
     ]
     return {
@@ -136,6 +175,8 @@ async function benchOne(target: BenchTarget): Promise<SegmentsBenchResult> {
       counterRows: seeded.value,
       seedSeconds: seeded.seconds,
       previewSeconds: preview.seconds,
+      factRows: facts.value,
+      filteredRecompute: summary(filtered),
       firstRecompute: summary(first),
       unchangedRecompute: summary(unchanged),
       nextDayRecompute: summary(nextDay),
