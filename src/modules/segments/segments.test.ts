@@ -161,6 +161,12 @@ describe.each(engines)('segments on %s', (engine) => {
     expect(await preview({ ...rule, where: [{ path: 'properties.category', op: 'neq', value: 'shoes' }], atLeast: 3, channel: 'app' })).toBe(1)
     expect(await preview({ ...rule, where: [shoes, { path: 'properties.price.amount', op: 'eq', value: 5000 }] })).toBe(1)
     expect(await preview({ ...rule, where: [{ path: 'properties.price', op: 'exists' }], atLeast: 4 })).toBe(0)
+    // Both at once: no order since the last shoe view.
+    const noOrderSince = { ...rule, notSince: { event: 'order.placed' } }
+    expect(await preview(noOrderSince)).toBe(1)
+    await orderPlaced(t, ana, { amount: 100 })
+    await settle(t)
+    expect(await preview(noOrderSince)).toBe(0)
 
     // Splitting bob (with cy) off again takes their views with them.
     await ok(t.call('POST', `/v1/customers/${ana}/unmerge`, { loserId: bob }))
