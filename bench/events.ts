@@ -11,7 +11,8 @@ import { machine, printTable, resultsDir, type Check } from './lib/report.js'
 /**
  * Event collection over real HTTP against the real server in a child process: how many events
  * per second `/v1/batch` accepts, how long an accepted event waits until it is resolved into a
- * profile (from its 200 to its `processed_at`) at a steady offered rate, and how many identity
+ * profile (from its 200 to its `processed_at`) at a steady offered rate — started once the
+ * throughput run's events are processed and delivered to every outbox consumer — and how many identity
  * lookups per second the counter's "find by phone" answers. Figures go to
  * bench/results/events-<engine>.json; speed never fails the run.
  *
@@ -46,6 +47,8 @@ export type EventsBenchResult = {
   settings: typeof settings
   ingestion: LoadResult & { eventsPerSecond: number }
   backlogDrainSeconds: number
+  /** After that, until every outbox consumer had delivered the run's events too. */
+  deliveryDrainSeconds: number
   latency: { offered: LoadResult; events: number; p50Ms: number; p99Ms: number; maxMs: number }
   lookups: LoadResult
   checks: Check[]
@@ -106,6 +109,20 @@ async function waitUntilProcessed(waiting: Backlog, timeoutMs = 600_000): Promis
   throw new Error('events still unprocessed after the timeout')
 }
 
+/**
+ * Waits until every outbox consumer (timeline, traits and segments, …) has caught up, so the
+ * next run starts from a quiet server rather than behind the previous run's deliveries.
+ */
+async function waitUntilDelivered(server: ServerProcess, timeoutMs = 600_000): Promise<number> {
+  const started = performance.now()
+  while (performance.now() - started < timeoutMs) {
+    const { body } = await httpRequest<{ data: { pending: number }[] }>(server.url, 'GET', '/v1/outbox/consumers')
+    if (body.data.every((c) => c.pending === 0)) return (performance.now() - started) / 1000
+    await sleep(200)
+  }
+  throw new Error('outbox consumers still behind after the timeout')
+}
+
 /** Every stored event with a messageId starting with `prefix`, by paging the newest first. */
 async function processedTimes(server: ServerProcess, prefix: string, count: number): Promise<Map<string, number>> {
   const times = new Map<string, number>()
@@ -138,7 +155,8 @@ async function measureIngestion(server: ServerProcess, senders: Touchpoint[], wa
   const result = await closedLoop({ concurrency: settings.concurrency, seconds: settings.seconds, send: send('thru') })
   agent.destroy()
   const backlogDrainSeconds = await waitUntilProcessed(waiting)
-  return { ingestion: { ...result, eventsPerSecond: result.rate * settings.batch }, backlogDrainSeconds }
+  const deliveryDrainSeconds = await waitUntilDelivered(server)
+  return { ingestion: { ...result, eventsPerSecond: result.rate * settings.batch }, backlogDrainSeconds, deliveryDrainSeconds }
 }
 
 async function measureLatency(server: ServerProcess, senders: Touchpoint[], waiting: Backlog) {
@@ -189,7 +207,7 @@ async function measureLookups(server: ServerProcess, senders: Touchpoint[], wait
   return result
 }
 
-function checksOf(engine: string, r: Pick<EventsBenchResult, 'ingestion' | 'backlogDrainSeconds' | 'latency' | 'lookups'>): Check[] {
+function checksOf(engine: string, r: Pick<EventsBenchResult, 'ingestion' | 'backlogDrainSeconds' | 'deliveryDrainSeconds' | 'latency' | 'lookups'>): Check[] {
   const target = engine === 'postgres' ? 10_000 : 3_000
   const figure = (name: string, value: number, unit: string): Check => ({ name, value, unit, target: '', met: null })
   return [
@@ -197,6 +215,7 @@ function checksOf(engine: string, r: Pick<EventsBenchResult, 'ingestion' | 'back
     figure('  batch latency p50', r.ingestion.p50Ms, 'ms'),
     figure('  batch latency p99', r.ingestion.p99Ms, 'ms'),
     figure('  backlog processed after the run in', r.backlogDrainSeconds, 's'),
+    figure('  then delivered to every consumer in', r.deliveryDrainSeconds, 's'),
     figure(`events offered for latency (${settings.rate}/s)`, r.latency.events / settings.latencySeconds, '/s'),
     figure('  200 → processed p50', r.latency.p50Ms, 'ms'),
     { name: '  200 → processed p99', value: r.latency.p99Ms, unit: 'ms', target: '< 1000 ms', met: r.latency.p99Ms < 1_000 },
@@ -216,12 +235,12 @@ async function benchEngine(target: BenchTarget): Promise<EventsBenchResult> {
     const senders = await createTouchpoints(server.url, 'none', ['web', 'app', 'social', 'callcenter'], 'bench')
     const waiting = backlogOf(server, target.databaseUrl)
     process.stdout.write(`[${target.engine}] ingestion throughput…\n`)
-    const { ingestion, backlogDrainSeconds } = await measureIngestion(server, senders, waiting)
+    const { ingestion, backlogDrainSeconds, deliveryDrainSeconds } = await measureIngestion(server, senders, waiting)
     process.stdout.write(`[${target.engine}] ingestion-to-profile latency at ${settings.rate} events/s…\n`)
     const latency = await measureLatency(server, senders, waiting)
     process.stdout.write(`[${target.engine}] identity lookups…\n`)
     const lookups = await measureLookups(server, senders, waiting)
-    const measured = { ingestion, backlogDrainSeconds, latency, lookups }
+    const measured = { ingestion, backlogDrainSeconds, deliveryDrainSeconds, latency, lookups }
     return { engine: target.engine, date: new Date().toISOString(), machine: loadBefore, settings, ...measured, checks: checksOf(target.engine, measured) }
   } finally {
     const exit = await server.stop()

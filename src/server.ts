@@ -7,7 +7,7 @@ import { systemClock, type Clock } from './kernel/clock.js'
 import { inTransaction, migrateToLatest, openEngine, pendingMigrations, type Engine } from './kernel/db/index.js'
 import { buildHttp } from './kernel/http/index.js'
 import { PeriodicRunner } from './kernel/jobs/periodic.js'
-import { OutboxDispatcher } from './kernel/outbox/index.js'
+import { OutboxDispatcher, outboxRoutes } from './kernel/outbox/index.js'
 import { migrations, moduleRoutes, periodicTasks, subscribe } from './modules.js'
 
 export const version = '0.1.0'
@@ -50,6 +50,7 @@ export async function assemble(engine: Engine<any>, config: Config, logger: Logg
   })
   const dispatcher = new OutboxDispatcher(db, clock, logger)
   subscribe(dispatcher, { db, clock, logger })
+  await app.register(outboxRoutes, { dispatcher, clock })
   const runner = new PeriodicRunner(periodicTasks({ db, clock, logger }), logger)
   return { app, dispatcher, runner }
 }

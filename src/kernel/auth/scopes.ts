@@ -44,6 +44,8 @@ export const scopes = [
   'segments:write',
   // Declare computed traits (back-filled over every profile): administration, not marketing.
   'traits:manage',
+  // How the server's own background work is keeping up (outbox consumers' backlog).
+  'operations:read',
 ] as const
 
 export type Scope = (typeof scopes)[number]
@@ -83,7 +85,7 @@ export const roleScopes: Record<StaffRole, readonly Scope[]> = {
   clerk: [...selling, 'inventory:write', ...customers, 'customers:merge', 'payments:write', 'payments:read', 'payments:manage', ...carts, ...orders, ...fulfillment, ...returns],
   agent: [...selling, ...customers, 'customers:merge', 'payments:write', 'payments:read', ...carts, 'events:read', ...orders, 'fulfillment:read', ...returns],
   marketer: [...reads, 'channels:read', 'customers:read', 'carts:read', 'events:read', 'events:manage', 'promotions:write', 'orders:read', 'segments:read', 'segments:write'],
-  analyst: [...reads, 'channels:read', 'audit:read', 'customers:read', 'carts:read', 'events:read', 'orders:read', 'returns:read', 'segments:read'],
+  analyst: [...reads, 'channels:read', 'audit:read', 'operations:read', 'customers:read', 'carts:read', 'events:read', 'orders:read', 'returns:read', 'segments:read'],
 }
 
 /** Touchpoints sell; messaging channels only read what they need to render a message. */

@@ -19,6 +19,19 @@ export type Subscriber = {
 
 type Position = { txId: string; eventId: number }
 
+/** How far one consumer is behind the outbox. */
+export type ConsumerLag = {
+  consumer: string
+  /** Events after its checkpoint, counted up to `lagCountCap` (a full count of a huge backlog would itself be slow). */
+  pending: number
+  /** The oldest of them, by when it happened; null when the consumer is caught up. */
+  oldestPendingAt: Date | null
+  /** When its checkpoint last moved; null before its first delivery. */
+  checkpointAt: Date | null
+}
+
+export const lagCountCap = 100_000
+
 type OutboxRow = {
   id: number
   tx_id: string
@@ -145,6 +158,25 @@ export class OutboxDispatcher {
     }
     const { pollMs, batchSize, gatherMs } = this.options
     this.#schedule(scanned >= batchSize ? 0 : scanned > 0 ? gatherMs : pollMs)
+  }
+
+  /** Every subscriber's backlog, in subscription order: one statement, each count capped. */
+  async lag(): Promise<ConsumerLag[]> {
+    const consumers = this.#subscribers.map((s) => s.consumer)
+    if (consumers.length === 0) return []
+    const rows = await sql<{ consumer: string; pending: number; oldest: Date | null; updated_at: Date | null }>`
+      select s.consumer, c.updated_at,
+        (select count(*)::int from (
+           select 1 from kernel.outbox o
+           where (o.tx_id, o.id) > (coalesce(c.tx_id, '0'::xid8), coalesce(c.event_id, 0::bigint))
+           limit ${lagCountCap}) p) as pending,
+        (select o.occurred_at from kernel.outbox o
+         where (o.tx_id, o.id) > (coalesce(c.tx_id, '0'::xid8), coalesce(c.event_id, 0::bigint))
+         order by o.tx_id, o.id limit 1) as oldest
+      from unnest(${consumers}::text[]) with ordinality as s(consumer, ord)
+      left join kernel.consumer_checkpoint c on c.consumer = s.consumer
+      order by s.ord`.execute(this.db)
+    return rows.rows.map((r) => ({ consumer: r.consumer, pending: r.pending, oldestPendingAt: r.oldest, checkpointAt: r.updated_at }))
   }
 
   /**

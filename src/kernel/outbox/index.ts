@@ -1,3 +1,4 @@
 export { appendEvents, outboxInsert, type NewEvent, type OutboxEvent } from './append.js'
-export { OutboxDispatcher, type Subscriber } from './dispatcher.js'
+export { OutboxDispatcher, lagCountCap, type ConsumerLag, type Subscriber } from './dispatcher.js'
+export { outboxRoutes } from './routes.js'
 export type { OutboxTables } from './db.js'
