@@ -100,27 +100,26 @@ function backlogOf(server: ServerProcess, databaseUrl: string | null): Backlog {
   }
 }
 
-async function waitUntilProcessed(waiting: Backlog, timeoutMs = 600_000): Promise<number> {
+/** Seconds until `waiting` answers false, polled every 100 ms. */
+async function waitWhile(waiting: Backlog, what: string, timeoutMs = 600_000): Promise<number> {
   const started = performance.now()
   while (performance.now() - started < timeoutMs) {
     if (!(await waiting())) return (performance.now() - started) / 1000
     await sleep(100)
   }
-  throw new Error('events still unprocessed after the timeout')
+  throw new Error(`${what} after the timeout`)
 }
+
+const waitUntilProcessed = (waiting: Backlog) => waitWhile(waiting, 'events still unprocessed')
 
 /**
  * Waits until every outbox consumer (timeline, traits and segments, …) has caught up, so the
  * next run starts from a quiet server rather than behind the previous run's deliveries.
  */
-async function waitUntilDelivered(server: ServerProcess, timeoutMs = 600_000): Promise<number> {
-  const started = performance.now()
-  while (performance.now() - started < timeoutMs) {
-    const { body } = await httpRequest<{ data: { pending: number }[] }>(server.url, 'GET', '/v1/outbox/consumers')
-    if (body.data.every((c) => c.pending === 0)) return (performance.now() - started) / 1000
-    await sleep(200)
-  }
-  throw new Error('outbox consumers still behind after the timeout')
+function waitUntilDelivered(server: ServerProcess): Promise<number> {
+  const behind: Backlog = async () =>
+    (await httpRequest<{ data: { pending: number }[] }>(server.url, 'GET', '/v1/outbox/consumers')).body.data.some((c) => c.pending > 0)
+  return waitWhile(behind, 'outbox consumers still behind')
 }
 
 /** Every stored event with a messageId starting with `prefix`, by paging the newest first. */

@@ -8,6 +8,18 @@ import { startTestApp, type TestApp } from '../support/app.js'
 import { chromiumPath, launchChromium } from '../support/chromium.js'
 import { engines } from '../support/engines.js'
 
+/** What the served script defines as `window.omnia`, as far as these tests drive it. */
+type Tracker = {
+  anonymousId(): string
+  identify(userId: string, traits?: Record<string, unknown>): void
+  track(event: string, properties?: Record<string, unknown>): void
+}
+declare global {
+  interface Window {
+    omnia: Tracker
+  }
+}
+
 /**
  * The tracker in a real browser: a shop on its own origin loads the script Omnia serves, so
  * CORS preflights, localStorage, `pagehide` and keepalive requests are Chromium's own.
@@ -80,12 +92,12 @@ describe.skipIf(!chromiumPath).each(engines)('the browser tracker in Chromium on
     const page = await context.newPage()
     await page.goto(`${shopUrl}/products/tee`)
     await eventually(stored, (e) => e.length === 2, 'the page view and product view')
-    const anonymousId = await page.evaluate(() => (window as any).omnia.anonymousId())
+    const anonymousId = await page.evaluate(() => window.omnia.anonymousId())
     expect(anonymousId).toMatch(/^[0-9a-f-]{36}$/)
 
     // A later page with a minute's batching: only the pagehide keepalive can send the click.
     await page.goto(`${shopUrl}/cart?flush=60000`)
-    expect(await page.evaluate(() => (window as any).omnia.anonymousId())).toBe(anonymousId)
+    expect(await page.evaluate(() => window.omnia.anonymousId())).toBe(anonymousId)
     await page.click('#add')
     await page.goto('about:blank')
     const events = await eventually(stored, (e) => named(e).includes('Product Added'), 'the keepalive batch')
@@ -109,7 +121,7 @@ describe.skipIf(!chromiumPath).each(engines)('the browser tracker in Chromium on
     const page = await context.newPage()
     await page.goto(`${shopUrl}/products/tee`)
     await page.evaluate(() => {
-      const omnia = (window as any).omnia
+      const omnia = window.omnia
       omnia.identify('u-9', { email: 'Eleni@Example.com' })
       omnia.track('Checkout Started', { total: 1990 })
     })
