@@ -13,6 +13,7 @@ export const problems = {
   'already-exists': { status: 409, title: 'It already exists' },
   'insufficient-stock': { status: 409, title: 'Not enough stock' },
   'illegal-transition': { status: 409, title: 'That change is not allowed now' },
+  'awaiting-transfer': { status: 409, title: 'Units are still on their way to this location' },
   'idempotency-key-reused': {
     status: 409,
     title: 'This Idempotency-Key was used with another request',

@@ -9,7 +9,13 @@ export {
   type NewFulfillments,
 } from './fulfillments.js'
 export { moveFulfillment, cancelOrderFulfillments } from './transitions.js'
-export { lockForResourcing, relocateLines, type LockedForResourcing } from './resourcing.js'
+export { collecting } from './states.js'
+export {
+  lockForResourcing,
+  relocateLines,
+  awaitTransfers,
+  type LockedForResourcing,
+} from './resourcing.js'
 export { settleFulfillmentPayment, settleDuePayments } from './settle.js'
 export type { OrderFollower, FulfillmentChange } from './port.js'
 export {

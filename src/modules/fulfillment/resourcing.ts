@@ -5,6 +5,7 @@ import { DomainError, notFound, validationFailed } from '../../kernel/errors.js'
 import { newId } from '../../kernel/ids.js'
 import { appendEvents } from '../../kernel/outbox/index.js'
 import type { FulfillmentRow, FulfillmentTables } from './db.js'
+import type { TransferView } from '../inventory/index.js'
 import type { FulfillmentView } from './schema.js'
 import type { FulfillmentState } from './states.js'
 import { newParcel } from './fulfillments.js'
@@ -124,30 +125,79 @@ export async function relocateLines(
   }
   const [fromView, ...toViews] = await fulfillmentViews(tx, [from, ...targets])
   await appendEvents(crossModule(tx), clock, [
-    {
-      name: 'fulfillment.resourced',
-      version: 1,
-      payload: {
-        fulfillmentId: row.id,
-        orderId: row.order_id,
-        orderNumber: row.order_number,
-        location: row.location,
-        method: row.method,
-        lines: input.lines,
-        to: toViews.map((v, i) => ({
-          fulfillmentId: v!.id,
-          location: v!.location,
-          lines: input.to[i]!.lines,
-        })),
-        reason: input.reason,
-        by: input.actor,
-        cancelled: from.status === 'cancelled',
-      },
-      channel: row.channel,
-      profileId: row.customer_id,
-    },
+    resourcedEvent(row, input, {
+      to: toViews.map((v, i) => ({
+        fulfillmentId: v!.id,
+        location: v!.location,
+        lines: input.to[i]!.lines,
+      })),
+      transfers: [],
+      cancelled: from.status === 'cancelled',
+    }),
   ])
   return { from: fromView!, to: toViews.map((v) => v!) }
+}
+
+/**
+ * A collection locked by `lockForResourcing` keeps its lines — the customer still comes to its
+ * store — while `transfers` bring the missing units there from elsewhere; it cannot be made
+ * ready until they are received. Appends `fulfillment.resourced` naming them.
+ */
+export async function awaitTransfers(
+  tx: FulfillmentTx,
+  clock: Clock,
+  locked: LockedForResourcing,
+  input: {
+    lines: readonly Line[]
+    transfers: readonly TransferView[]
+    reason: string
+    actor: string
+  },
+): Promise<FulfillmentView> {
+  const row = await tx
+    .updateTable('fulfillment.fulfillment')
+    .set({ updated_at: clock.now() })
+    .where('id', '=', locked.row.id)
+    .returningAll()
+    .executeTakeFirstOrThrow()
+  await appendEvents(crossModule(tx), clock, [
+    resourcedEvent(row, input, {
+      to: [],
+      transfers: input.transfers.map((t) => ({
+        transferId: t.id,
+        from: t.from,
+        sku: t.sku,
+        quantity: t.quantity,
+      })),
+      cancelled: false,
+    }),
+  ])
+  const [view] = await fulfillmentViews(tx, [row])
+  return view!
+}
+
+function resourcedEvent(
+  row: FulfillmentRow,
+  input: { lines: readonly Line[]; reason: string; actor: string },
+  outcome: { to: object[]; transfers: object[]; cancelled: boolean },
+) {
+  return {
+    name: 'fulfillment.resourced',
+    version: 1,
+    payload: {
+      fulfillmentId: row.id,
+      orderId: row.order_id,
+      orderNumber: row.order_number,
+      location: row.location,
+      method: row.method,
+      lines: input.lines,
+      ...outcome,
+      reason: input.reason,
+      by: input.actor,
+    },
+    channel: row.channel,
+    profileId: row.customer_id,
+  }
 }
 
 async function takeLines(tx: FulfillmentTx, id: string, lines: readonly Line[]) {

@@ -46,6 +46,17 @@ export const FulfillmentView = z
     carrier: z.string().nullable(),
     trackingNumber: z.string().nullable(),
     lines: z.array(z.object({ sku: z.string(), quantity: z.number().int() })),
+    inbound: z
+      .array(
+        z.object({
+          transferId: z.string(),
+          from: z.string(),
+          sku: z.string(),
+          quantity: z.number().int(),
+          status: z.enum(['in_transit', 'received']),
+        }),
+      )
+      .describe('Units sent here from elsewhere to make up a collection (missing at this store)'),
     readyAt: z.string().nullable().describe('When it became ready for pick-up'),
     createdAt: z.string(),
     updatedAt: z.string(),

@@ -26,6 +26,11 @@ export const fulfillmentStates = Object.keys(transitions) as [
 export const fulfillmentMethods = ['ship', 'courier', 'pickup', 'curbside'] as const
 export type FulfillmentMethod = (typeof fulfillmentMethods)[number]
 
+/** The customer comes to the location for it: its units cannot move elsewhere. */
+export function collecting(method: FulfillmentMethod): boolean {
+  return method === 'pickup' || method === 'curbside'
+}
+
 /** States in which the goods have left the location; the ones after them are final. */
 export const handedOver: readonly FulfillmentState[] = ['shipped', 'delivered', 'picked_up']
 

@@ -18,7 +18,7 @@ import {
   transitions,
   type FulfillmentState,
 } from './states.js'
-import { fulfillmentViews } from './views.js'
+import { fulfillmentViewOf, fulfillmentViews, inboundTransfers } from './views.js'
 
 type FulfillmentTx = Tx<FulfillmentTables>
 
@@ -184,6 +184,7 @@ export async function moveFulfillment(
   const sources = statesLeadingTo(current.method, body.to)
   // No state leads there for this method (a parcel to the pick-up shelf): refused as from any.
   if (sources.length === 0) assertTransition(current.method, current.status, body.to)
+  if (body.to === 'ready_for_pickup') await assertNothingInTransit(tx, current)
   const moved = await tx
     .updateTable('fulfillment.fulfillment')
     .set({
@@ -210,6 +211,27 @@ export async function moveFulfillment(
   await appendEvents(crossModule(tx), clock, [fulfillmentEvent(moved, current.status)])
   const [after] = await fulfillmentViews(tx, [moved])
   return { before: before!, after: after! }
+}
+
+/** A collection goes on the shelf whole: `awaiting-transfer` while units are still on their way. */
+async function assertNothingInTransit(tx: FulfillmentTx, row: FulfillmentRow) {
+  const view = fulfillmentViewOf(row, [], await inboundTransfers(tx, [row]))
+  const pending = view.inbound.filter((t) => t.status === 'in_transit')
+  if (pending.length > 0)
+    throw new DomainError(
+      'awaiting-transfer',
+      `Fulfillment ${row.id} still awaits ${pending
+        .map((t) => `${t.quantity} × ${t.sku} from ${t.from}`)
+        .join(', ')}`,
+      {
+        transfers: pending.map((t) => ({
+          id: t.transferId,
+          from: t.from,
+          sku: t.sku,
+          quantity: t.quantity,
+        })),
+      },
+    )
 }
 
 /**

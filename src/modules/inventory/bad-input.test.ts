@@ -266,6 +266,20 @@ const cases: Case[] = [
     paths: ['sku', 'from', 'to'],
   },
   {
+    name: 'transfer list: no location, unknown direction and status',
+    method: 'GET',
+    url: '/v1/inventory/transfers?direction=sideways&status=lost',
+    status: 400,
+    paths: ['query.location', 'query.direction', 'query.status'],
+  },
+  {
+    name: 'transfer list: a cursor it never gave out',
+    method: 'GET',
+    url: '/v1/inventory/transfers?location=ath-1&cursor=zzz',
+    status: 400,
+    paths: ['query.cursor'],
+  },
+  {
     name: 'transfer: unknown id to receive',
     method: 'POST',
     url: '/v1/inventory/transfers/trf_nope/receive',

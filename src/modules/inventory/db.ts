@@ -58,6 +58,8 @@ export type TransferTable = {
   status: TransferStatus
   reason: string
   reference: string | null
+  /** The reservation its units are held for again on receipt (a collection made up elsewhere). */
+  reservation_id: string | null
   actor: string
   created_at: Date
   received_at: Date | null

@@ -12,7 +12,13 @@ export {
 } from './reservations.js'
 export { releaseExpired } from './expiry.js'
 export { recordMovement, recordMovements, type MovementsResult } from './movements.js'
-export { createTransfer, receiveTransfer, getTransfer, type TransferInput } from './transfers.js'
+export {
+  createTransfer,
+  receiveTransfer,
+  getTransfer,
+  transfersForReservations,
+  type TransferInput,
+} from './transfers.js'
 export { setStockSettings, type StockSettingsInput } from './settings.js'
 export { stockOf, listStock, ledgerOf, availableBySku, availableAt } from './queries.js'
 export { planReservation, type Allocation, type ReservationPlan } from './sourcing.js'
@@ -31,7 +37,7 @@ export {
   type SourcingRule,
 } from './sourcing-rules.js'
 export { reserveSourced, type SourcedReserveInput } from './sourced-reservations.js'
-export { resourceReservation, type ResourceInput } from './reservation-moves.js'
+export { resourceReservation, type ResourceInput, type ResourcedPlan } from './reservation-moves.js'
 export { distanceKm, type Geo } from './geo.js'
 export { inventoryEvents, StockLevelEvent, ReservationEvent } from './events.js'
 export type { InventoryTables, LedgerKind, ReservationStatus, TransferStatus } from './db.js'

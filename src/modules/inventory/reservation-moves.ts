@@ -13,8 +13,10 @@ import {
   type SourcingPlan,
   type SourcingPolicy,
 } from './sourcing-rules.js'
+import type { TransferView } from './schema.js'
 import { applyDeltas, appendLedger } from './stock.js'
 import { refusedTransition, reservationTransitions } from './states.js'
+import { sendConsignments, transferView } from './transfers.js'
 
 type InventoryTx = Tx<InventoryTables>
 
@@ -29,13 +31,24 @@ export type ResourceInput = {
   policy: SourcingPolicy
   actor: string
   reason: string
+  /**
+   * Where the customer collects: the units are not reserved where they are found but sent there
+   * by transfer, and held for the reservation again when it is received.
+   */
+  deliverTo?: string
+}
+
+export type ResourcedPlan = SourcingPlan & {
+  /** The transfers bringing the units to `deliverTo` (none without it). */
+  transfers: TransferView[]
 }
 
 /**
  * Moves part of an active reservation away from a location that cannot serve it: the missing
  * units are written off there (on-hand and reserved both fall, an `adjustment` ledger entry per
  * line, so the ledger still sums to on-hand), and the same units are reserved where
- * `planSourcing` chooses among `candidates` under the policy. The reservation row is locked
+ * `planSourcing` chooses among `candidates` under the policy — or, with `deliverTo`, sent from
+ * there to the collection point by transfer (see `ResourceInput`). The reservation row is locked
  * first, then the stock rows in (sku, location) order, as confirming and releasing do; the plan
  * is made from locked rows, so its guarded reservation cannot be refused. Throws `not-found`,
  * `illegal-transition` (the reservation is no longer active), `validation-failed` at
@@ -46,7 +59,7 @@ export async function resourceReservation(
   tx: InventoryTx,
   clock: Clock,
   input: ResourceInput,
-): Promise<SourcingPlan> {
+): Promise<ResourcedPlan> {
   const reservation = await tx
     .selectFrom('inventory.reservation')
     .selectAll()
@@ -105,15 +118,30 @@ export async function resourceReservation(
     })),
     'floor',
   )
-  const reserved = await applyDeltas(
-    tx,
-    now,
-    moves.map((m) => ({ sku: m.sku, location: m.location, onHand: 0, reserved: m.quantity })),
-    'available',
-  )
-  // Both sides were locked and checked above; a row refused here is a bug, not a refusal.
-  if (written.length !== input.lines.length || reserved.length !== moves.length)
-    throw new Error(`reservation ${reservation.id}: re-sourcing changed fewer rows than planned`)
+  const sent = input.deliverTo
+    ? await sendConsignments(
+        tx,
+        now,
+        input.actor,
+        moves.map((m) => ({
+          sku: m.sku,
+          from: m.location,
+          to: input.deliverTo!,
+          quantity: m.quantity,
+          reason: input.reason,
+          reference: reservation.reference,
+          reservationId: reservation.id,
+        })),
+      )
+    : null
+  const reserved = sent
+    ? sent.changes
+    : await applyDeltas(
+        tx,
+        now,
+        moves.map((m) => ({ sku: m.sku, location: m.location, onHand: 0, reserved: m.quantity })),
+        'available',
+      )
   const changes = [...written, ...reserved]
   await appendLedger(
     tx,
@@ -128,9 +156,14 @@ export async function resourceReservation(
       reference: reservation.reference,
     })),
   )
-  await moveLines(tx, reservation.id, input.from, input.lines, moves)
+  await moveLines(tx, reservation.id, input.from, input.lines, sent ? [] : moves)
   await appendEvents(crossModule(tx), clock, crossingEvents(changes, reservation.channel))
-  return { rule: decision.rule, reason: decision.reason, shipments: decision.shipments }
+  return {
+    rule: decision.rule,
+    reason: decision.reason,
+    shipments: decision.shipments,
+    transfers: sent?.rows.map(transferView) ?? [],
+  }
 }
 
 /** Takes the units off the reservation's lines at `from` and adds them where they now come from. */
@@ -154,6 +187,7 @@ async function moveLines(
     delete from inventory.reservation_line r using d
     where r.reservation_id = ${reservationId} and r.location = ${from} and r.sku = d.sku
       and r.quantity = d.qty`.execute(tx)
+  if (moves.length === 0) return
   await sql`
     insert into inventory.reservation_line (reservation_id, sku, location, quantity)
     select ${reservationId}, m.sku, m.location, m.qty

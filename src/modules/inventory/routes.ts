@@ -17,11 +17,12 @@ import {
   StockSettingsBody,
   StockView,
   TransferBody,
+  TransferListQuery,
   TransferView,
 } from './schema.js'
 import { setStockSettings } from './settings.js'
 import { toLedgerView, toLevelView } from './stock.js'
-import { createTransfer, getTransfer, receiveTransfer } from './transfers.js'
+import { createTransfer, getTransfer, listTransfers, receiveTransfer } from './transfers.js'
 
 const tags = ['inventory']
 
@@ -168,6 +169,20 @@ export const inventoryRoutes: ModuleRoutes = async (app, deps) => {
         )
         return transfer
       }),
+  )
+
+  app.get(
+    '/v1/inventory/transfers',
+    {
+      schema: {
+        tags,
+        description: "A location's transfers to receive (`direction=in`) or to send (`out`)",
+        querystring: TransferListQuery,
+        response: { 200: pageOf(TransferView) },
+      },
+      config: { scope: 'inventory:read' },
+    },
+    async (req) => inTransaction(db, (tx) => listTransfers(tx, req.query)),
   )
 
   app.get(

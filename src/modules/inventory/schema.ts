@@ -169,11 +169,25 @@ export const TransferView = z
     status: z.enum(['in_transit', 'received']),
     reason: z.string(),
     reference: z.string().nullable(),
+    reservationId: z
+      .string()
+      .nullable()
+      .describe('The reservation its units are held for again on receipt (a collection at `to`)'),
     createdAt: z.string(),
     receivedAt: z.string().nullable(),
   })
   .meta({ id: 'Transfer' })
 export type TransferView = z.infer<typeof TransferView>
+
+export const TransferListQuery = PageQuery.extend({
+  location: LocationRef,
+  direction: z
+    .enum(['in', 'out'])
+    .default('in')
+    .describe('`in`: transfers coming to the location; `out`: transfers leaving it'),
+  status: z.enum(['in_transit', 'received']).optional(),
+})
+export type TransferListQuery = z.infer<typeof TransferListQuery>
 
 export const StockSettingsBody = z
   .strictObject({

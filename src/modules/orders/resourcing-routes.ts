@@ -18,7 +18,7 @@ export const resourcingRoutes: ModuleRoutes = async (app, deps) => {
       schema: {
         tags: ['fulfillment'],
         description:
-          'Units the store cannot find: written off there, re-sourced by the sourcing policy to another location. Answers the order.',
+          'Units the store cannot find: written off there, re-sourced by the sourcing policy to another location (for a collection, sent to its store by transfer). Answers the order.',
         params: z.object({ id: z.string().min(1).max(64) }),
         body: MissingBody,
         response: { 200: OrderView },

@@ -2,7 +2,12 @@ import type { Clock } from '../../kernel/clock.js'
 import { crossModule, type Tx } from '../../kernel/db/index.js'
 import { DomainError } from '../../kernel/errors.js'
 import { allocate } from '../../kernel/money.js'
-import { lockForResourcing, relocateLines } from '../fulfillment/index.js'
+import {
+  awaitTransfers,
+  collecting,
+  lockForResourcing,
+  relocateLines,
+} from '../fulfillment/index.js'
 import { resourceReservation, type Shipment, type SourcingPlan } from '../inventory/index.js'
 import type { OrderLineRow, OrdersTables } from './db.js'
 import { recordOrderEvent, withElsewhere } from './placement.js'
@@ -19,7 +24,9 @@ type OrdersTx = Tx<OrdersTables>
  * moves to where the sourcing policy now points (never the reporting store, nor a location
  * whose parcel is already packed) — a fulfilment there gains the lines, or a new one is
  * created — and the same order's lines and timeline (`resourced`, with the rule and reason)
- * follow. Collections cannot move: the customer comes to that store. Throws `not-found`,
+ * follow. A collection stays where the customer comes: the units are sent to its store by
+ * transfer from where the policy points, and it waits for them (see `awaitTransfers`); its
+ * lines keep their store. Throws `not-found`,
  * `forbidden` (a store key reporting for another store), `illegal-transition`,
  * `validation-failed` at `lines.N.*`, or `insufficient-stock` with shortages and where stock
  * exists — having written nothing. Appends `fulfillment.resourced`.
@@ -41,26 +48,34 @@ export async function resourceMissing(
   const order = await findOrder(tx, locked.row.order_id)
   const before = await getOrder(tx, order.id)
   const policy = await sourcingPolicy(tx)
-  const collecting =
-    order.fulfillment_method === 'pickup' || order.fulfillment_method === 'curbside'
-  const request = collecting
-    ? null
-    : await sourcingRequest(
-        tx,
+  const collected = collecting(order.fulfillment_method)
+  const pathOf = (field: string) => `fulfillment.${field}`
+  const request = await sourcingRequest(
+    tx,
+    collected
+      ? // Sent to the store by transfer from any location that ships, nearest to that store first.
         {
+          method: 'ship',
+          location: null,
+          address: null,
+          channel: order.channel,
+          store: from,
+          pathOf,
+        }
+      : {
           method: order.fulfillment_method,
           location: null,
           address: order.address as { geo?: { lat: number; lng: number } } | null,
           channel: order.channel,
           store: order.store,
-          pathOf: (field) => `fulfillment.${field}`,
+          pathOf,
         },
-        policy,
-      ).catch((err: unknown) => {
-        // No courier location in range any more is, for the missing units, a shortage.
-        if (err instanceof DomainError && err.kind === 'courier-out-of-range') return null
-        throw err
-      })
+    policy,
+  ).catch((err: unknown) => {
+    // No courier location in range any more is, for the missing units, a shortage.
+    if (err instanceof DomainError && err.kind === 'courier-out-of-range') return null
+    throw err
+  })
   const reason = `missing at ${from}${body.note ? `: ${body.note}` : ''}`
   let plan
   try {
@@ -72,24 +87,41 @@ export async function resourceMissing(
       policy: request ? policy : { ...policy, rules: [] },
       actor: who.actor,
       reason,
+      ...(collected && { deliverTo: from }),
     })
   } catch (err) {
     if (err instanceof DomainError && err.kind === 'insufficient-stock')
       throw await withElsewhere(tx, err)
     throw err
   }
-  const moved = await relocateLines(crossModule(tx), clock, locked, {
-    lines: body.lines,
-    to: plan.shipments,
-    reason: plan.reason,
-    actor: who.actor,
-  })
-  const lines = await moveOrderLines(tx, order.id, from, body.lines, plan.shipments)
+  const moved = collected
+    ? await awaitTransfers(crossModule(tx), clock, locked, {
+        lines: body.lines,
+        transfers: plan.transfers,
+        reason: plan.reason,
+        actor: who.actor,
+      }).then(() => [])
+    : (
+        await relocateLines(crossModule(tx), clock, locked, {
+          lines: body.lines,
+          to: plan.shipments,
+          reason: plan.reason,
+          actor: who.actor,
+        })
+      ).to.map((f) => ({ fulfillmentId: f.id, location: f.location }))
+  // A collection's lines stay at its store: the units travel there.
+  const lines = collected
+    ? null
+    : await moveOrderLines(tx, order.id, from, body.lines, plan.shipments)
   await tx
     .updateTable('orders.order')
     .set({
       updated_at: clock.now(),
-      sourcing: JSON.stringify(replanned(before.sourcing, lines, plan, reason)),
+      sourcing: JSON.stringify(
+        lines
+          ? replanned(before.sourcing, lines, plan, reason)
+          : sentOver(before.sourcing, plan, reason, from),
+      ),
     })
     .where('id', '=', order.id)
     .execute()
@@ -97,7 +129,13 @@ export async function resourceMissing(
     fulfillmentId,
     from,
     lines: body.lines,
-    to: moved.to.map((f) => ({ fulfillmentId: f.id, location: f.location })),
+    to: moved,
+    transfers: plan.transfers.map((t) => ({
+      transferId: t.id,
+      from: t.from,
+      sku: t.sku,
+      quantity: t.quantity,
+    })),
     rule: plan.rule,
     reason,
     plan: plan.reason,
@@ -165,6 +203,20 @@ async function moveOrderLines(
     .values(kept.map((l, seq) => ({ ...l, order_id: orderId, seq })))
     .execute()
   return kept
+}
+
+/** A collection's sourcing after units were sent to its store: same shipments, one more reason. */
+function sentOver(
+  previous: SourcingView | null,
+  plan: SourcingPlan,
+  why: string,
+  store: string,
+): SourcingView | null {
+  if (!previous) return null
+  return {
+    ...previous,
+    reason: `${previous.reason}; re-sourced (${why}): ${plan.reason}, sent to ${store} by transfer`,
+  }
 }
 
 /**
