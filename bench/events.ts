@@ -11,7 +11,8 @@ import { machine, printTable, resultsDir, type Check } from './lib/report.js'
 /**
  * Event collection over real HTTP against the real server in a child process: how many events
  * per second `/v1/batch` accepts, how long an accepted event waits until it is resolved into a
- * profile (from its 200 to its `processed_at`) at a steady offered rate — started once the
+ * profile (from its 200 to its `processed_at`) and a first-time visitor enters a real-time segment
+ * (from its 200 to the `segment.entered` change) at a steady offered rate — started once the
  * throughput run's events are processed and delivered to every outbox consumer — and how many identity
  * lookups per second the counter's "find by phone" answers. Figures go to
  * bench/results/events-<engine>.json; speed never fails the run.
@@ -49,7 +50,15 @@ export type EventsBenchResult = {
   backlogDrainSeconds: number
   /** After that, until every outbox consumer had delivered the run's events too. */
   deliveryDrainSeconds: number
-  latency: { offered: LoadResult; events: number; p50Ms: number; p99Ms: number; maxMs: number }
+  latency: {
+    offered: LoadResult
+    events: number
+    p50Ms: number
+    p99Ms: number
+    maxMs: number
+    /** From a first-time visitor's accepted page view to their `segment.entered`. */
+    segment: { entries: number; expected: number; p50Ms: number; p99Ms: number; maxMs: number }
+  }
   lookups: LoadResult
   checks: Check[]
 }
@@ -72,7 +81,7 @@ function eventsBatch(size: number, run: string, pool: string, visitors: number, 
   })
 }
 
-type Stored = { messageId: string; processedAt: string | null }
+type Stored = { messageId: string; processedAt: string | null; profileId: string | null }
 
 /**
  * Whether events still wait for processing. On PostgreSQL the bench asks the database: several
@@ -122,16 +131,44 @@ function waitUntilDelivered(server: ServerProcess): Promise<number> {
   return waitWhile(behind, 'outbox consumers still behind')
 }
 
-/** Every stored event with a messageId starting with `prefix`, by paging the newest first. */
-async function processedTimes(server: ServerProcess, prefix: string, count: number): Promise<Map<string, number>> {
-  const times = new Map<string, number>()
+/**
+ * Every processed event with a messageId starting with `prefix`, by paging the newest first:
+ * when it was processed and the profile it was resolved into.
+ */
+async function processedEvents(server: ServerProcess, prefix: string, count: number): Promise<Map<string, { at: number; profileId: string | null }>> {
+  const events = new Map<string, { at: number; profileId: string | null }>()
   let cursor: string | null = null
-  while (times.size < count) {
+  while (events.size < count) {
     const query: string = cursor ? `?limit=200&cursor=${encodeURIComponent(cursor)}` : '?limit=200'
     const page: { data: Stored[]; nextCursor: string | null } = (await httpRequest(server.url, 'GET', `/v1/events${query}`)).body
-    for (const e of page.data) if (e.messageId.startsWith(prefix) && e.processedAt) times.set(e.messageId, Date.parse(e.processedAt))
+    for (const e of page.data) if (e.messageId.startsWith(prefix) && e.processedAt) events.set(e.messageId, { at: Date.parse(e.processedAt), profileId: e.profileId })
     cursor = page.nextCursor
     if (!cursor) break
+  }
+  return events
+}
+
+/**
+ * A real-time segment every visitor enters with their first page view. Defined before the latency
+ * run, so its members until then come from the full recompute of its creation and each first-time
+ * visitor of the run enters it through the incremental path.
+ */
+async function defineBrowsingSegment(server: ServerProcess): Promise<string> {
+  const reply = await httpRequest(server.url, 'POST', '/v1/segments', {
+    name: 'Browsing this week',
+    rule: { type: 'behaviour', event: 'page', withinDays: 7 },
+  })
+  if (reply.status !== 201) throw new Error(`POST /v1/segments answered ${reply.status}: ${JSON.stringify(reply.body)}`)
+  return reply.body.id
+}
+
+/** When each member entered the segment, from its CSV export (entered_at is the time of the change that wrote the `segment.entered` event). */
+async function enteredTimes(server: ServerProcess, segmentId: string): Promise<Map<string, number>> {
+  const reply = await httpRequest<string>(server.url, 'GET', `/v1/segments/${segmentId}/members.csv`)
+  const times = new Map<string, number>()
+  for (const line of reply.body.split('\n').slice(1)) {
+    const [profileId, at] = line.split(',')
+    if (profileId && at) times.set(profileId, Date.parse(at))
   }
   return times
 }
@@ -159,8 +196,12 @@ async function measureIngestion(server: ServerProcess, senders: Touchpoint[], wa
 }
 
 async function measureLatency(server: ServerProcess, senders: Touchpoint[], waiting: Backlog) {
+  const segmentId = await defineBrowsingSegment(server)
+  await waitUntilDelivered(server)
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
   const acknowledged = new Map<string, number>()
+  // The page views of first-time visitors: each makes its visitor enter the segment.
+  const firstViews = new Set<string>()
   const offered = await openLoop({
     rate: settings.rate / settings.latencyBatch,
     seconds: settings.latencySeconds,
@@ -168,17 +209,28 @@ async function measureLatency(server: ServerProcess, senders: Touchpoint[], wait
       const batch = eventsBatch(settings.latencyBatch, 'lat', 'shop', settings.visitors, settings.newVisitorEvery)
       const reply = await httpRequest(server.url, 'POST', '/v1/batch', { batch }, { key: senders[i % senders.length]!.key, agent })
       const at = Date.now()
-      if (reply.status === 200) for (const m of batch) acknowledged.set(m.messageId, at)
+      if (reply.status === 200)
+        for (const m of batch) {
+          acknowledged.set(m.messageId, at)
+          if (m.type === 'page' && m.anonymousId.startsWith('lat-new-')) firstViews.add(m.messageId)
+        }
       return { ok: reply.status === 200, status: reply.status }
     },
   })
   agent.destroy()
   await waitUntilProcessed(waiting)
-  const processed = await processedTimes(server, 'lat-', acknowledged.size)
+  await waitUntilDelivered(server)
+  const processed = await processedEvents(server, 'lat-', acknowledged.size)
   // processed_at is stamped just before the commit that makes the profile visible; both clocks
   // are this machine's.
-  const waits = [...acknowledged].flatMap(([id, at]) => (processed.has(id) ? [Math.max(0, processed.get(id)! - at)] : []))
-  return { offered, events: waits.length, ...percentiles(waits) }
+  const waits = [...acknowledged].flatMap(([id, at]) => (processed.has(id) ? [Math.max(0, processed.get(id)!.at - at)] : []))
+  const entered = await enteredTimes(server, segmentId)
+  const entries = [...firstViews].flatMap((id) => {
+    const profileId = processed.get(id)?.profileId
+    const at = profileId ? entered.get(profileId) : undefined
+    return at === undefined ? [] : [Math.max(0, at - acknowledged.get(id)!)]
+  })
+  return { offered, events: waits.length, ...percentiles(waits), segment: { entries: entries.length, expected: firstViews.size, ...percentiles(entries) } }
 }
 
 async function measureLookups(server: ServerProcess, senders: Touchpoint[], waiting: Backlog) {
@@ -219,6 +271,9 @@ function checksOf(engine: string, r: Pick<EventsBenchResult, 'ingestion' | 'back
     figure('  200 → processed p50', r.latency.p50Ms, 'ms'),
     { name: '  200 → processed p99', value: r.latency.p99Ms, unit: 'ms', target: '< 1000 ms', met: r.latency.p99Ms < 1_000 },
     figure('  ingestion answer p99', r.latency.offered.p99Ms, 'ms'),
+    figure(`  segment entries seen (of ${r.latency.segment.expected} first visits)`, r.latency.segment.entries, ''),
+    figure('  200 → segment.entered p50', r.latency.segment.p50Ms, 'ms'),
+    { name: '  200 → segment.entered p99', value: r.latency.segment.p99Ms, unit: 'ms', target: '< 1000 ms', met: r.latency.segment.p99Ms < 1_000 },
     figure(`identity lookups by phone (${settings.lookupConcurrency} clients)`, r.lookups.rate, '/s'),
     figure('  latency p50', r.lookups.p50Ms, 'ms'),
     figure('  latency p99', r.lookups.p99Ms, 'ms'),
