@@ -153,7 +153,7 @@ export async function awaitTransfers(
     reason: string
     actor: string
   },
-): Promise<FulfillmentView> {
+): Promise<void> {
   const row = await tx
     .updateTable('fulfillment.fulfillment')
     .set({ updated_at: clock.now() })
@@ -172,8 +172,6 @@ export async function awaitTransfers(
       cancelled: false,
     }),
   ])
-  const [view] = await fulfillmentViews(tx, [row])
-  return view!
 }
 
 function resourcedEvent(

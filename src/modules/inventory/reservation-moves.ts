@@ -142,6 +142,9 @@ export async function resourceReservation(
         moves.map((m) => ({ sku: m.sku, location: m.location, onHand: 0, reserved: m.quantity })),
         'available',
       )
+  // Both sides were locked and checked above; a row refused here is a bug, not a refusal.
+  if (written.length !== input.lines.length || reserved.length !== moves.length)
+    throw new Error(`reservation ${reservation.id}: re-sourcing changed fewer rows than planned`)
   const changes = [...written, ...reserved]
   await appendLedger(
     tx,

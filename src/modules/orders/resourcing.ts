@@ -94,21 +94,15 @@ export async function resourceMissing(
       throw await withElsewhere(tx, err)
     throw err
   }
+  const moves = { lines: body.lines, reason: plan.reason, actor: who.actor }
   const moved = collected
     ? await awaitTransfers(crossModule(tx), clock, locked, {
-        lines: body.lines,
+        ...moves,
         transfers: plan.transfers,
-        reason: plan.reason,
-        actor: who.actor,
       }).then(() => [])
-    : (
-        await relocateLines(crossModule(tx), clock, locked, {
-          lines: body.lines,
-          to: plan.shipments,
-          reason: plan.reason,
-          actor: who.actor,
-        })
-      ).to.map((f) => ({ fulfillmentId: f.id, location: f.location }))
+    : (await relocateLines(crossModule(tx), clock, locked, { ...moves, to: plan.shipments })).to.map(
+        (f) => ({ fulfillmentId: f.id, location: f.location }),
+      )
   // A collection's lines stay at its store: the units travel there.
   const lines = collected
     ? null
