@@ -85,7 +85,7 @@ function touching(clock: Clock, name?: string | null) {
  * each other instead of deadlocking. With `firstArePrimary` (a new profile), each kind's first
  * identity by value is primary, as `markPrimaries` would choose among identities created together.
  */
-function identityRows(profileId: string, identities: readonly Identity[], channel: string | null, now: Date, firstArePrimary: boolean) {
+export function identityRows(profileId: string, identities: readonly Identity[], channel: string | null, now: Date, firstArePrimary: boolean) {
   const sorted = [...identities].sort((a, b) => identityKey(a).localeCompare(identityKey(b)))
   const first = new Map<string, string>()
   for (const i of sorted) if (!first.has(i.kind) || i.value < first.get(i.kind)!) first.set(i.kind, i.value)
@@ -160,6 +160,14 @@ function addedEvents(profileId: string, added: readonly Identity[], channel: str
   }))
 }
 
+/** What a new profile announces: `customer.created`, then each identity it was created with. */
+export function createdEvents(profileId: string, profile: { name: string | null; channel: string | null; added: readonly Identity[] }): NewEvent[] {
+  return [
+    { name: 'customer.created', payload: { profileId, name: profile.name, firstSeenChannel: profile.channel }, channel: profile.channel, profileId },
+    ...addedEvents(profileId, profile.added, profile.channel),
+  ]
+}
+
 async function finish(
   tx: Tx<CustomersTables>,
   clock: Clock,
@@ -168,10 +176,10 @@ async function finish(
   options: { primariesMarked?: boolean } = {},
 ): Promise<ResolvedId> {
   if (result.added.length > 0 && !options.primariesMarked) await markPrimaries(tx, profileId)
-  const events: NewEvent[] = result.created
-    ? [{ name: 'customer.created', payload: { profileId, name: result.name ?? null, firstSeenChannel: result.channel }, channel: result.channel, profileId }]
-    : []
-  await appendEvents(crossModule(tx), clock, [...events, ...addedEvents(profileId, result.added, result.channel)])
+  const events = result.created
+    ? createdEvents(profileId, { name: result.name ?? null, channel: result.channel, added: result.added })
+    : addedEvents(profileId, result.added, result.channel)
+  await appendEvents(crossModule(tx), clock, events)
   return { customerId: profileId, created: result.created, added: result.added, conflicts: result.conflicts }
 }
 

@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import type { Clock } from '../../kernel/clock.js'
 import { crossModule, type Tx } from '../../kernel/db/index.js'
 import { appendEvents, type NewEvent } from '../../kernel/outbox/index.js'
-import { currentProfileIds, findByIdentity, normaliseIdentity, resolveAndMerge, resolveKnownIdentities, type IdentityConflict, type IdentityKind, type RawIdentity } from '../customers/index.js'
+import { createNewcomers, currentProfileIds, findByIdentity, normaliseIdentity, resolveAndMerge, resolveKnownIdentities, type IdentityConflict, type IdentityKind, type RawIdentity } from '../customers/index.js'
 import type { EventsTables } from './db.js'
 
 type Claimed = {
@@ -81,8 +81,15 @@ export async function processEvents(tx: Tx<EventsTables>, clock: Clock, limit: n
   const sets: RawIdentity[][] = []
   for (const e of claimed.rows) sets.push(await identitiesOf(tx, e))
   // Most events come from people already known: one set-based pass (four queries for the whole
-  // batch) resolves those, and only the rest go through resolveAndMerge, about ten queries each.
-  const known = await resolveKnownIdentities(crossModule(tx), clock, sets)
+  // batch) resolves those, a second creates the people seen for the first time (four more), and
+  // only the rest — identities that link people — go through resolveAndMerge, ten queries each.
+  const found = await resolveKnownIdentities(crossModule(tx), clock, sets)
+  const created = await createNewcomers(
+    crossModule(tx),
+    clock,
+    claimed.rows.map((e, i) => (found[i] ? null : { identities: sets[i]!, channel: e.channel })),
+  )
+  const known = found.map((id, i) => id ?? created[i] ?? null)
   const resolved = new Map<string, Outcome>()
   const outcomes: Outcome[] = []
   for (const [i, e] of claimed.rows.entries()) {

@@ -30,12 +30,17 @@ export async function processPendingEvents(db: Kysely<any>, clock: Clock): Promi
   let total = 0
   for (;;) {
     const size = batch
-    const started = performance.now()
+    let held = 0
     const done = await inTransaction(db, async (tx) => {
+      // Timed from inside: the wait for a session is other work's time, and counting it would
+      // shrink batches exactly when the engine is busiest, adding transactions to the queue.
+      const started = performance.now()
       await planForBatch(tx)
-      return processEvents(tx, clock, size)
+      const processed = await processEvents(tx, clock, size)
+      held = performance.now() - started
+      return processed
     })
-    batch = nextBatchSize(size, done, performance.now() - started)
+    batch = nextBatchSize(size, done, held)
     total += done
     if (done < size) return total
     // The embedded engine answers through promise callbacks alone, so without this turn of the
