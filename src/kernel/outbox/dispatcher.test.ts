@@ -48,6 +48,20 @@ describe.each(engines)('outbox on %s', (engine) => {
     }
   })
 
+  it('delivers in numeric transaction order across batches, whatever the ids look like as text', async () => {
+    // Transaction ids of different lengths ('999' sorts after '1000' as text), older than any
+    // running transaction, and more rows than one batch holds.
+    const { sql } = await import('kysely')
+    await sql`insert into kernel.outbox (tx_id, name, version, payload, occurred_at)
+      select t::text::xid8, 'test.numbered', 1, jsonb_build_object('tx', t), now()
+      from unnest(array[9, 10, 99, 100, 999, 1000]) as t`.execute(t.db)
+    const { seen, subscriber } = recorder('numbered')
+    const dispatcher = new OutboxDispatcher(t.db, clock, logger, { pollMs: 100, batchSize: 2, gatherMs: 0 })
+    dispatcher.subscribe(subscriber)
+    await dispatcher.drain()
+    expect(seen.map((e) => e.payload.tx)).toEqual([9, 10, 99, 100, 999, 1000])
+  })
+
   it('resumes from its checkpoint after a restart and filters by name', async () => {
     await inTransaction(t.db, (tx) => appendEvents(tx, clock, [{ name: 'a.one', payload: {} }, { name: 'b.two', payload: {} }]))
     const first = recorder('only-a', ['a.one'])

@@ -206,13 +206,21 @@ export class OutboxDispatcher {
    * anywhere in the batch may take the rows after its checkpoint from it.
    */
   async #read(db: Kysely<OutboxTables>, from: Position): Promise<OutboxRow[]> {
+    // Ordered by qualified columns: a bare `tx_id` would name the text output column, sort
+    // '1000' before '999' and, past a batch, leave rows behind the checkpoint. The visibility
+    // filter applies to the first rows in index order, not before the limit: rows at or above
+    // xmin sort after all the others, so what it drops is a tail, and the read walks one
+    // batch of the index instead of sorting the whole backlog (the planner, without statistics
+    // on the embedded engine, chose the latter).
     const rows = await sql<OutboxRow>`
-      select id, tx_id::text, name, version, payload, channel, profile_id, occurred_at
-      from kernel.outbox
-      where (tx_id, id) > (${from.txId}::xid8, ${from.eventId})
-        and tx_id < pg_snapshot_xmin(pg_current_snapshot())
-      order by tx_id, id
-      limit ${this.options.batchSize}`.execute(db)
+      select b.id, b.tx_id::text as tx_id, b.name, b.version, b.payload, b.channel, b.profile_id, b.occurred_at
+      from (
+        select o.* from kernel.outbox o
+        where (o.tx_id, o.id) > (${from.txId}::xid8, ${from.eventId})
+        order by o.tx_id, o.id
+        limit ${this.options.batchSize}) b
+      where b.tx_id < pg_snapshot_xmin(pg_current_snapshot())
+      order by b.tx_id, b.id`.execute(db)
     return rows.rows
   }
 

@@ -9,6 +9,7 @@ import type { TransferView } from '../inventory/index.js'
 import type { FulfillmentView } from './schema.js'
 import type { FulfillmentState } from './states.js'
 import { newParcel } from './fulfillments.js'
+import { parcelFacts } from './transitions.js'
 import { fulfillmentViews } from './views.js'
 
 type FulfillmentTx = Tx<FulfillmentTables>
@@ -183,11 +184,7 @@ function resourcedEvent(
     name: 'fulfillment.resourced',
     version: 1,
     payload: {
-      fulfillmentId: row.id,
-      orderId: row.order_id,
-      orderNumber: row.order_number,
-      location: row.location,
-      method: row.method,
+      ...parcelFacts(row),
       lines: input.lines,
       ...outcome,
       reason: input.reason,

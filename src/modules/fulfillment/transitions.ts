@@ -117,17 +117,24 @@ export async function releaseQuietly(tx: FulfillmentTx, clock: Clock, reservatio
   }
 }
 
+/** What every `fulfillment.*` event says first: which parcel of which order, where and how. */
+export function parcelFacts(row: FulfillmentRow) {
+  return {
+    fulfillmentId: row.id,
+    orderId: row.order_id,
+    orderNumber: row.order_number,
+    location: row.location,
+    method: row.method,
+  }
+}
+
 /** The outbox event of a move: `fulfillment.<state>`, with the order's customer and channel. */
 export function fulfillmentEvent(row: FulfillmentRow, from: FulfillmentState) {
   return {
     name: `fulfillment.${row.status}`,
     version: 1,
     payload: {
-      fulfillmentId: row.id,
-      orderId: row.order_id,
-      orderNumber: row.order_number,
-      location: row.location,
-      method: row.method,
+      ...parcelFacts(row),
       from,
       to: row.status,
       carrier: row.carrier,
