@@ -18,7 +18,7 @@ import {
   transitions,
   type FulfillmentState,
 } from './states.js'
-import { fulfillmentViewOf, fulfillmentViews, inboundTransfers } from './views.js'
+import { fulfillmentViews, inboundTransfers } from './views.js'
 
 type FulfillmentTx = Tx<FulfillmentTables>
 
@@ -222,22 +222,16 @@ export async function moveFulfillment(
 
 /** A collection goes on the shelf whole: `awaiting-transfer` while units are still on their way. */
 async function assertNothingInTransit(tx: FulfillmentTx, row: FulfillmentRow) {
-  const view = fulfillmentViewOf(row, [], await inboundTransfers(tx, [row]))
-  const pending = view.inbound.filter((t) => t.status === 'in_transit')
+  const pending = (await inboundTransfers(tx, [row])).filter(
+    (t) => t.to === row.location && t.status === 'in_transit',
+  )
   if (pending.length > 0)
     throw new DomainError(
       'awaiting-transfer',
       `Fulfillment ${row.id} still awaits ${pending
         .map((t) => `${t.quantity} × ${t.sku} from ${t.from}`)
         .join(', ')}`,
-      {
-        transfers: pending.map((t) => ({
-          id: t.transferId,
-          from: t.from,
-          sku: t.sku,
-          quantity: t.quantity,
-        })),
-      },
+      { transfers: pending.map((t) => ({ id: t.id, from: t.from, sku: t.sku, quantity: t.quantity })) },
     )
 }
 

@@ -95,14 +95,13 @@ export async function resourceMissing(
     throw err
   }
   const moves = { lines: body.lines, reason: plan.reason, actor: who.actor }
-  const moved = collected
-    ? await awaitTransfers(crossModule(tx), clock, locked, {
-        ...moves,
-        transfers: plan.transfers,
-      }).then(() => [])
-    : (await relocateLines(crossModule(tx), clock, locked, { ...moves, to: plan.shipments })).to.map(
-        (f) => ({ fulfillmentId: f.id, location: f.location }),
-      )
+  let moved: { fulfillmentId: string; location: string }[] = []
+  if (collected)
+    await awaitTransfers(crossModule(tx), clock, locked, { ...moves, transfers: plan.transfers })
+  else
+    moved = (
+      await relocateLines(crossModule(tx), clock, locked, { ...moves, to: plan.shipments })
+    ).to.map((f) => ({ fulfillmentId: f.id, location: f.location }))
   // A collection's lines stay at its store: the units travel there.
   const lines = collected
     ? null
