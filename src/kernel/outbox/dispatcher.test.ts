@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import pino from 'pino'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { openTestDatabase, type TestDatabase } from '../../../test/support/db.js'
@@ -51,7 +52,6 @@ describe.each(engines)('outbox on %s', (engine) => {
   it('delivers in numeric transaction order across batches, whatever the ids look like as text', async () => {
     // Transaction ids of different lengths ('999' sorts after '1000' as text), older than any
     // running transaction, and more rows than one batch holds.
-    const { sql } = await import('kysely')
     await sql`insert into kernel.outbox (tx_id, name, version, payload, occurred_at)
       select t::text::xid8, 'test.numbered', 1, jsonb_build_object('tx', t), now()
       from unnest(array[9, 10, 99, 100, 999, 1000]) as t`.execute(t.db)
@@ -95,6 +95,39 @@ describe.each(engines)('outbox on %s', (engine) => {
     await dispatcher.drain()
     const derived = await t.db.selectFrom('kernel.outbox').select('payload').where('name', '=', 'y.derived').execute()
     expect(derived.map((r) => r.payload)).toEqual([{ call: 2 }])
+  })
+
+  it('moves a consumer past the events it does not want, and hands it the next one it does', async () => {
+    const append = (name: string, count: number) =>
+      inTransaction(t.db, (tx) => appendEvents(tx, clock, Array.from({ length: count }, (_, n) => ({ name, payload: { n } }))))
+    const rare = recorder('rare', ['n.rare'])
+    const all = recorder('all')
+    const processes = [0, 1].map(() => new OutboxDispatcher(t.db, clock, logger, { pollMs: 10, batchSize: 100, gatherMs: 5 }))
+    for (const d of processes) {
+      d.subscribe(rare.subscriber)
+      d.subscribe(all.subscriber)
+    }
+    await append('n.rare', 1)
+    // The first delivery stores its checkpoint; from then on unwanted events only move it.
+    await processes[0]!.drain()
+    for (let k = 0; k < 5; k++) await append('n.seq', 100)
+    for (const d of processes) d.start()
+    const checkpoint = async () =>
+      (await sql<{ at: string }>`select tx_id::text || '/' || event_id as at from kernel.consumer_checkpoint where consumer = 'rare'`.execute(t.db)).rows[0]?.at
+    const last = async () =>
+      (await sql<{ at: string }>`select tx_id::text || '/' || id as at from kernel.outbox order by tx_id desc, id desc limit 1`.execute(t.db)).rows[0]?.at
+    const until = async (done: () => Promise<boolean>) => {
+      const deadline = Date.now() + 20_000
+      while (!(await done()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    }
+    await until(async () => (await checkpoint()) === (await last()))
+    expect(await checkpoint()).toBe(await last())
+    expect(rare.seen).toHaveLength(1)
+    await append('n.rare', 1)
+    await until(async () => rare.seen.length === 2 && all.seen.length === 502)
+    await Promise.all(processes.map((d) => d.stop()))
+    expect(rare.seen.map((e) => e.name)).toEqual(['n.rare', 'n.rare'])
+    expect(all.seen).toHaveLength(502)
   })
 
   it('running in two processes, hands each consumer every event once from its own checkpoint, past a full batch', async () => {
