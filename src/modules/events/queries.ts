@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { decodeTimeCursor, toPage, type Page } from '../../kernel/http/index.js'
 import type { Tx } from '../../kernel/db/index.js'
 import type { EventRow, EventsTables } from './db.js'
@@ -55,6 +56,7 @@ export async function trackedEvents(tx: Tx<EventsTables>, ids: readonly string[]
   return tx
     .selectFrom('events.event')
     .select(['id', 'type', 'event', 'channel', 'properties', 'traits', 'timestamp', 'profile_id'])
-    .where('id', 'in', [...ids])
+    // One array parameter: an IN list would be a new statement text, prepared anew, per length.
+    .where(sql<boolean>`id = any(${[...ids]}::text[])`)
     .execute()
 }

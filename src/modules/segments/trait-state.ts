@@ -133,14 +133,12 @@ const absorb = sql`
   first_at = case when t.first_at is null or excluded.first_at < t.first_at then excluded.first_at else t.first_at end,
   last_value = case when t.last_at is null or excluded.last_at >= t.last_at then excluded.last_value else t.last_value end,
   last_at = case when t.last_at is null or excluded.last_at >= t.last_at then excluded.last_at else t.last_at end,
-  tally = (select coalesce(jsonb_object_agg(k, c), '{}'::jsonb) from (
-    select k, sum(c) as c from (
-      select key as k, value::numeric as c from jsonb_each(t.tally)
-      union all select key, value::numeric from jsonb_each(excluded.tally)) a group by k) b),
-  latest = (select coalesce(jsonb_object_agg(k, at), '{}'::jsonb) from (
-    select k, max(at) as at from (
-      select key as k, value #>> '{}' as at from jsonb_each(t.latest)
-      union all select key, value #>> '{}' from jsonb_each(excluded.latest)) a group by k) b),
+  tally = t.tally || coalesce((
+    select jsonb_object_agg(e.key, e.value::numeric + coalesce((t.tally ->> e.key)::numeric, 0))
+    from jsonb_each(excluded.tally) e), '{}'::jsonb),
+  latest = t.latest || coalesce((
+    select jsonb_object_agg(e.key, greatest(e.value #>> '{}', t.latest ->> e.key))
+    from jsonb_each(excluded.latest) e), '{}'::jsonb),
   updated_at = excluded.updated_at`
 
 const stateColumns = sql`profile_id, trait, n, total, low, high, first_at, first_value, last_at, last_value, tally, latest, updated_at`
