@@ -6,6 +6,7 @@ import type { InventoryTables, ReservationRow } from './db.js'
 import { crossingEvents, inventoryEvents, reservationEvent } from './events.js'
 import type { Allocation } from './sourcing.js'
 import { reservationTransitions, sourcesOf } from './states.js'
+import { heldLines } from './reservations.js'
 import { applyDeltas } from './stock.js'
 
 // Literals, not a parameter: the planner can then use the partial index on active rows' expiry
@@ -25,7 +26,7 @@ export async function releaseExpired(
   limit = 500,
 ): Promise<number> {
   const now = clock.now()
-  const result = await sql<ReservationRow & Allocation>`
+  const expired = await sql<ReservationRow>`
     with due as (
       select id from inventory.reservation
       where status in (${expirable})
@@ -33,20 +34,17 @@ export async function releaseExpired(
       order by expires_at
       limit ${limit}
       for update skip locked
-    ),
-    r as (
-      update inventory.reservation r set status = 'expired', updated_at = ${now}
-      from due where r.id = due.id
-      returning r.*
     )
-    select r.*, l.sku, l.location, l.quantity
-    from r join inventory.reservation_line l on l.reservation_id = r.id
-    order by r.id, l.sku, l.location`.execute(tx)
-  if (result.rows.length === 0) return 0
+    update inventory.reservation r set status = 'expired', updated_at = ${now}
+    from due where r.id = due.id
+    returning r.*`.execute(tx)
+  if (expired.rows.length === 0) return 0
+  expired.rows.sort((a, b) => (a.id < b.id ? -1 : 1))
+  const lines = await heldLines(tx, expired.rows.map((r) => r.id))
   const changes = await applyDeltas(
     tx,
     now,
-    result.rows.map((l) => ({
+    lines.map((l) => ({
       sku: l.sku,
       location: l.location,
       onHand: 0,
@@ -54,14 +52,12 @@ export async function releaseExpired(
     })),
     'floor',
   )
-  const byReservation = new Map<string, (ReservationRow & Allocation)[]>()
-  for (const row of result.rows)
-    byReservation.set(row.id, [...(byReservation.get(row.id) ?? []), row])
+  const byReservation = new Map<string, Allocation[]>()
+  for (const line of lines)
+    byReservation.set(line.reservation_id, [...(byReservation.get(line.reservation_id) ?? []), line])
   await appendEvents(crossModule(tx), clock, [
-    ...[...byReservation.values()].map((lines) =>
-      reservationEvent(inventoryEvents.expired, lines[0]!, lines),
-    ),
+    ...expired.rows.map((r) => reservationEvent(inventoryEvents.expired, r, byReservation.get(r.id) ?? [])),
     ...crossingEvents(changes, null),
   ])
-  return byReservation.size
+  return expired.rows.length
 }

@@ -236,17 +236,12 @@ export async function getReservation(tx: InventoryTx, id: string): Promise<Reser
  * against the expiry task) cannot both win. Answers the row and its lines.
  */
 async function transition(tx: InventoryTx, now: Date, id: string, to: ReservationStatus) {
-  const result = await sql<ReservationRow & Allocation>`
-    with r as (
-      update inventory.reservation set status = ${to}, updated_at = ${now}
-      where id = ${id} and status = any(${sourcesOf(reservationTransitions, to)}::text[])
-      returning *
-    )
-    select r.*, l.sku, l.location, l.quantity
-    from r join inventory.reservation_line l on l.reservation_id = r.id
-    order by l.sku, l.location`.execute(tx)
-  const first = result.rows[0]
-  if (first) return { reservation: first, lines: result.rows }
+  const moved = await sql<ReservationRow>`
+    update inventory.reservation set status = ${to}, updated_at = ${now}
+    where id = ${id} and status = any(${sourcesOf(reservationTransitions, to)}::text[])
+    returning *`.execute(tx)
+  const reservation = moved.rows[0]
+  if (reservation) return { reservation, lines: await heldLines(tx, [id]) }
   const current = await tx
     .selectFrom('inventory.reservation')
     .select('status')
@@ -254,6 +249,23 @@ async function transition(tx: InventoryTx, now: Date, id: string, to: Reservatio
     .executeTakeFirst()
   if (!current) throw notFound('reservation', id)
   throw refusedTransition('reservation', reservationTransitions, current.status, to)
+}
+
+/**
+ * The lines of reservations whose rows this transaction has just locked, in (reservation, sku,
+ * location) order. A statement of its own, after the lock: a statement sees the database as it
+ * was when it began, so lines read together with the locking update would miss what a
+ * re-sourcing or a received transfer committed while the update waited for the row.
+ */
+export async function heldLines(tx: InventoryTx, ids: readonly string[]) {
+  return tx
+    .selectFrom('inventory.reservation_line')
+    .select(['reservation_id', 'sku', 'location', 'quantity'])
+    .where(sql<boolean>`reservation_id = any(${[...ids]}::text[])`)
+    .orderBy('reservation_id')
+    .orderBy('sku')
+    .orderBy('location')
+    .execute()
 }
 
 function mustHoldAll(changes: readonly unknown[], lines: readonly unknown[], id: string) {
