@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url'
 import { httpRequest, type ServerProcess } from '../test/support/server-process.js'
 import { benchTargets, type BenchTarget } from './lib/engines.js'
 import { closedLoop, openLoop, type LoadResult, type Outcome } from './lib/load.js'
-import { machine, printTable, resultsDir, writeBarChart, writeResult, type Check } from './lib/report.js'
+import { machine, machineBusyMs, printTable, resultsDir, writeBarChart, writeResult, type Check } from './lib/report.js'
 import { seedThroughCli } from './lib/seed.js'
 
 /**
@@ -36,6 +36,8 @@ export type OrdersBenchResult = {
   settings: typeof settings
   seedSeconds: number
   throughput: LoadResult
+  /** Busy CPU time of the whole machine during the closed loop, per order placed. */
+  cpuMsPerOrder: number
   atHalfTarget: LoadResult & { offered: number }
   checks: Check[]
 }
@@ -72,7 +74,9 @@ async function benchEngine(target: BenchTarget): Promise<OrdersBenchResult> {
     // Warm-up, not measured: sockets, compiled paths, and the first customers created.
     await closedLoop({ concurrency: settings.concurrency, seconds: 3, send: placeOne(server, agent, key, 'warm') })
     process.stdout.write(`[${target.engine}] closed loop, ${settings.concurrency} clients, ${settings.seconds} s…\n`)
+    const busyBefore = machineBusyMs()
     const throughput = await closedLoop({ concurrency: settings.concurrency, seconds: settings.seconds, send: placeOne(server, agent, key, 'closed') })
+    const cpuMsPerOrder = (machineBusyMs() - busyBefore) / Math.max(throughput.ok, 1)
     const offered = targetRate[target.engine] / 2
     process.stdout.write(`[${target.engine}] open loop at ${offered}/s, ${settings.seconds} s…\n`)
     const atHalf = await openLoop({ rate: offered, seconds: settings.seconds, send: placeOne(server, agent, key, 'open') })
@@ -82,6 +86,7 @@ async function benchEngine(target: BenchTarget): Promise<OrdersBenchResult> {
       { name: 'orders placed, closed loop', value: throughput.rate, unit: '/s', target: `≥ ${target_}/s`, met: throughput.rate >= target_ },
       { name: '  latency p50', value: throughput.p50Ms, unit: 'ms', target: '', met: null },
       { name: '  latency p99', value: throughput.p99Ms, unit: 'ms', target: '', met: null },
+      { name: '  machine CPU per order (all processes)', value: cpuMsPerOrder, unit: 'ms', target: '', met: null },
       { name: `orders answered at ${offered}/s offered`, value: atHalf.rate, unit: '/s', target: '', met: null },
       { name: '  latency p50', value: atHalf.p50Ms, unit: 'ms', target: '', met: null },
       { name: '  latency p99', value: atHalf.p99Ms, unit: 'ms', target: '< 100 ms', met: atHalf.p99Ms < 100 },
@@ -94,6 +99,7 @@ async function benchEngine(target: BenchTarget): Promise<OrdersBenchResult> {
       settings,
       seedSeconds,
       throughput,
+      cpuMsPerOrder,
       atHalfTarget: { ...atHalf, offered },
       checks,
     }

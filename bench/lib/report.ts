@@ -16,6 +16,15 @@ export function machine() {
   }
 }
 
+/**
+ * CPU time the whole machine has spent busy since boot, in ms summed over its cores: every
+ * process counts (server, database, load generator). The difference across a run, divided by
+ * the work done, is a cost per unit that moves far less with a busy or slow machine than a rate.
+ */
+export function machineBusyMs(): number {
+  return os.cpus().reduce((sum, c) => sum + c.times.user + c.times.nice + c.times.sys + c.times.irq, 0)
+}
+
 /** A figure set against what we aim for; a miss is reported, never a failure. */
 export type Check = { name: string; value: number; unit: string; target: string; met: boolean | null }
 
