@@ -4,9 +4,9 @@ import { crossModule, type Tx } from '../../kernel/db/index.js'
 import { appendEvents } from '../../kernel/outbox/index.js'
 import type { InventoryTables, ReservationRow } from './db.js'
 import { crossingEvents, inventoryEvents, reservationEvent } from './events.js'
+import { heldLines } from './reservations.js'
 import type { Allocation } from './sourcing.js'
 import { reservationTransitions, sourcesOf } from './states.js'
-import { heldLines } from './reservations.js'
 import { applyDeltas } from './stock.js'
 
 // Literals, not a parameter: the planner can then use the partial index on active rows' expiry
@@ -56,7 +56,9 @@ export async function releaseExpired(
   for (const line of lines)
     byReservation.set(line.reservation_id, [...(byReservation.get(line.reservation_id) ?? []), line])
   await appendEvents(crossModule(tx), clock, [
-    ...expired.rows.map((r) => reservationEvent(inventoryEvents.expired, r, byReservation.get(r.id) ?? [])),
+    ...expired.rows.map((r) =>
+      reservationEvent(inventoryEvents.expired, r, byReservation.get(r.id) ?? []),
+    ),
     ...crossingEvents(changes, null),
   ])
   return expired.rows.length
