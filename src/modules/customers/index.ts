@@ -28,6 +28,6 @@ export { mergeProfiles, unmergeProfiles, mergedProfileIds, type MergeInput, type
 export { mergeFactsOf, mergeFactNames, type MergeFact } from './merge-facts.js'
 export { resolveAndMerge, listRefusals, type MergedResolution } from './merge-resolve.js'
 export { MergeRefusalView, type MergeRefusalReason } from './schema.js'
-export { resolveKnownIdentities, currentProfileIds } from './resolve-known.js'
-export { createNewcomers, type Newcomer } from './resolve-new.js'
+export { currentProfileIds } from './resolve-known.js'
+export { resolveSightings, type Sighting } from './resolve-new.js'
 export { ProfileExtrasView, type ProfileExtras } from './profile-extras.js'

@@ -3,38 +3,33 @@ import { crossModule, type Tx } from '../../kernel/db/index.js'
 import { newId } from '../../kernel/ids.js'
 import { appendEvents, type NewEvent } from '../../kernel/outbox/index.js'
 import type { CustomersTables } from './db.js'
-import { identityKey, normaliseIdentities, type Identity, type RawIdentity } from './identities.js'
+import { identityKey, type Identity, type RawIdentity } from './identities.js'
+import { ownedSets, resolveKnownIdentities, type OwnedSets } from './resolve-known.js'
 import { createdEvents, identityRows } from './service.js'
-import { ownersOf } from './views.js'
 
-export type Newcomer = { identities: readonly RawIdentity[]; channel: string | null }
+/** Someone an event names: their identities, strongest first, and the event's channel. */
+export type Sighting = { identities: readonly RawIdentity[]; channel: string | null }
 
 /**
  * The set-based path for people seen for the first time, for event processing: one new profile
- * per distinct identity set that no one owns and that shares no identity with any other set
- * asked about (those, like a visitor's first page view and their sign-up in the same batch, are
- * left to `resolveAndMerge`, which takes them in order). Each profile is created as
- * `resolveCustomer` would create it — first-seen channel of the set's first event, each kind's
- * first identity primary, `customer.created` and `customer.identity_added` — in four queries
- * whatever the number. Answers each entry's new profile, or null for the caller to resolve
- * one by one (null entries, sets that do not normalise, and sets whose identity a concurrent
- * transaction took first: their profile is dropped again).
+ * per distinct identity set (of `owned`, where `asks` has an entry) that no one owns and
+ * that shares no identity with any other set asked about (those, like a visitor's first page
+ * view and their sign-up in the same batch, are left to `resolveAndMerge`, which takes them in
+ * order). Each profile is created as `resolveCustomer` would create it — first-seen channel of
+ * the set's first event, each kind's first identity primary, `customer.created` and
+ * `customer.identity_added` — in three queries whatever the number. Answers each entry's new
+ * profile, or null for the caller to resolve one by one (entries not asked about, sets
+ * that do not normalise, and sets whose identity a concurrent transaction took first: their
+ * profile is dropped again).
  */
-export async function createNewcomers(
+async function createNewcomers(
   tx: Tx<CustomersTables>,
   clock: Clock,
-  asks: readonly (Newcomer | null)[],
+  owned: OwnedSets,
+  asks: readonly (Pick<Sighting, 'channel'> | null)[],
 ): Promise<(string | null)[]> {
-  const normalised = asks.map((ask) => {
-    if (!ask || ask.identities.length === 0) return null
-    try {
-      return normaliseIdentities(ask.identities)
-    } catch {
-      return null
-    }
-  })
-  const all = new Map(normalised.flatMap((set) => set ?? []).map((i) => [identityKey(i), i]))
-  const owners = await ownersOf(tx, [...all.values()])
+  const { owners } = owned
+  const normalised = owned.normalised.map((set, i) => (asks[i] ? set : null))
   const keyOf = (set: readonly Identity[]) => set.map(identityKey).sort().join('\u0000')
   // Which distinct sets name each identity: an identity in two different sets joins them.
   const setsNaming = new Map<string, Set<string>>()
@@ -50,7 +45,7 @@ export async function createNewcomers(
     if (!set || !fresh(set) || profiles.has(keyOf(set))) return
     profiles.set(keyOf(set), { id: newId('cus'), channel: asks[i]!.channel, identities: set })
   })
-  if (profiles.size === 0) return asks.map(() => null)
+  if (profiles.size === 0) return normalised.map(() => null)
   const made = [...profiles.values()]
   await tx
     .insertInto('customers.profile')
@@ -74,4 +69,18 @@ export async function createNewcomers(
   await appendEvents(crossModule(tx), clock, events)
   const ids = new Map(created.map((p) => [keyOf(p.identities), p.id]))
   return normalised.map((set) => (set ? (ids.get(keyOf(set)) ?? null) : null))
+}
+
+/**
+ * Resolves a batch of events' identity sets without changing who anyone is: people already
+ * known are marked seen (`resolveKnownIdentities`), people seen for the first time are created
+ * (`createNewcomers`), from one lookup of who owns what. Null for every set that links people
+ * or races another transaction, for `resolveAndMerge` to take one by one. Five queries whatever
+ * the number of sets.
+ */
+export async function resolveSightings(tx: Tx<CustomersTables>, clock: Clock, sightings: readonly Sighting[]): Promise<(string | null)[]> {
+  const owned = await ownedSets(tx, sightings.map((s) => s.identities))
+  const found = await resolveKnownIdentities(tx, clock, owned)
+  const created = await createNewcomers(tx, clock, owned, sightings.map((s, i) => (found[i] ? null : s)))
+  return found.map((id, i) => id ?? created[i] ?? null)
 }

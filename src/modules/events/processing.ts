@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import type { Clock } from '../../kernel/clock.js'
 import { crossModule, type Tx } from '../../kernel/db/index.js'
 import { appendEvents, type NewEvent } from '../../kernel/outbox/index.js'
-import { createNewcomers, currentProfileIds, findByIdentity, normaliseIdentity, resolveAndMerge, resolveKnownIdentities, type IdentityConflict, type IdentityKind, type RawIdentity } from '../customers/index.js'
+import { currentProfileIds, findByIdentity, normaliseIdentity, resolveAndMerge, resolveSightings, type IdentityConflict, type IdentityKind, type RawIdentity } from '../customers/index.js'
 import type { EventsTables } from './db.js'
 
 type Claimed = {
@@ -80,16 +80,14 @@ export async function processEvents(tx: Tx<EventsTables>, clock: Clock, limit: n
   if (claimed.rows.length === 0) return 0
   const sets: RawIdentity[][] = []
   for (const e of claimed.rows) sets.push(await identitiesOf(tx, e))
-  // Most events come from people already known: one set-based pass (four queries for the whole
-  // batch) resolves those, a second creates the people seen for the first time (four more), and
-  // only the rest — identities that link people — go through resolveAndMerge, ten queries each.
-  const found = await resolveKnownIdentities(crossModule(tx), clock, sets)
-  const created = await createNewcomers(
+  // Most events come from people already known or seen for the first time: one set-based pass
+  // (five queries for the whole batch) resolves those, and only the rest — identities that link
+  // people — go through resolveAndMerge, ten queries each.
+  const known = await resolveSightings(
     crossModule(tx),
     clock,
-    claimed.rows.map((e, i) => (found[i] ? null : { identities: sets[i]!, channel: e.channel })),
+    claimed.rows.map((e, i) => ({ identities: sets[i]!, channel: e.channel })),
   )
-  const known = found.map((id, i) => id ?? created[i] ?? null)
   const resolved = new Map<string, Outcome>()
   const outcomes: Outcome[] = []
   for (const [i, e] of claimed.rows.entries()) {
