@@ -63,22 +63,29 @@ export async function survivorsOf(tx: Tx<CustomersTables>, ids: readonly string[
 
 /**
  * `chain`: each profile of the array `starts`, followed through `merged_into` (at most 32
- * links). The start is an array compared with `= any`, which every plan, generic or not, reads
- * through the primary key.
+ * links). Every profile is read by a lateral primary-key lookup with a limit: a join or an
+ * `= any` is planned for an array of unknown length, and a generic plan made while the table
+ * was small (a prepared statement keeps it) scans the whole table on every call.
  */
 function chainFrom(starts: RawBuilder<unknown>) {
   return sql`chain(start, id, merged_into, depth) as (
-      select p.id, p.id, p.merged_into, 0 from customers.profile p where p.id = any(${starts})
+      select s.id, p.id, p.merged_into, 0 from (select distinct unnest(${starts}) as id) s
+      cross join lateral (
+        select p.id, p.merged_into from customers.profile p where p.id = s.id limit 1
+      ) p
       union all
       select c.start, p.id, p.merged_into, c.depth + 1
-      from chain c join customers.profile p on p.id = c.merged_into
+      from chain c cross join lateral (
+        select p.id, p.merged_into from customers.profile p where p.id = c.merged_into limit 1
+      ) p
       where c.depth < 32
     )`
 }
 
 /**
  * Which surviving profile owns each identity (by `kind:value`); unknown identities are absent.
- * One statement: the owners, then each owner's merge chain to its survivor (as `survivorsOf`).
+ * One statement: the owners (a primary-key lookup each, as in `chainFrom`), then each owner's
+ * merge chain to its survivor (as `survivorsOf`).
  */
 export async function ownersOf(tx: Tx<CustomersTables>, identities: readonly Identity[]): Promise<Map<string, string>> {
   return (await owning(tx, identities, null)).owners
@@ -102,9 +109,12 @@ async function owning(tx: Tx<CustomersTables>, identities: readonly Identity[], 
   if (identities.length === 0) return { owners: new Map<string, string>(), touched: undefined }
   const rows = await sql<{ kind: string; value: string; profile_id: string; touched: string | null }>`
     with recursive owner as (
-      select i.kind, i.value, i.profile_id, q.ord from customers.identity i
-      join unnest(${identities.map((i) => i.kind)}::text[], ${identities.map((i) => i.value)}::text[]) with ordinality
-        as q(kind, value, ord) on i.kind = q.kind and i.value = q.value
+      select q.kind, q.value, i.profile_id, q.ord
+      from unnest(${identities.map((i) => i.kind)}::text[], ${identities.map((i) => i.value)}::text[]) with ordinality
+        as q(kind, value, ord)
+      cross join lateral (
+        select i.profile_id from customers.identity i where i.kind = q.kind and i.value = q.value limit 1
+      ) i
     ), ${chainFrom(sql`array(select profile_id from owner)`)},
     owners as (
       select o.kind, o.value, coalesce(c.id, o.profile_id) as profile_id, o.ord
