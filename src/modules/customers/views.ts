@@ -105,13 +105,28 @@ export async function ownersTouchingFirst(
   return owning(tx, identities, touch(sql`(select profile_id from owners order by ord limit 1)`))
 }
 
+/**
+ * The identities asked about as rows `q(kind, value, ord)`. A request asks about a few, written
+ * out as VALUES: the statement then says how many, so its generic plan is costed like a custom
+ * one and PostgreSQL keeps it, where for an array of unknown length it would plan every call
+ * anew (a recursive statement: most of its cost). Batches (event processing plans each
+ * statement for its parameters, see planForBatch) pass arrays.
+ */
+function askedAbout(identities: readonly Identity[]) {
+  if (identities.length > 8) {
+    const kinds = identities.map((i) => i.kind)
+    const values = identities.map((i) => i.value)
+    return sql`unnest(${kinds}::text[], ${values}::text[]) with ordinality as q(kind, value, ord)`
+  }
+  const rows = identities.map((i, n) => sql`(${i.kind}::text, ${i.value}::text, ${n + 1}::bigint)`)
+  return sql`(values ${sql.join(rows)}) as q(kind, value, ord)`
+}
+
 async function owning(tx: Tx<CustomersTables>, identities: readonly Identity[], touch: RawBuilder<unknown> | null) {
   if (identities.length === 0) return { owners: new Map<string, string>(), touched: undefined }
   const rows = await sql<{ kind: string; value: string; profile_id: string; touched: string | null }>`
     with recursive owner as (
-      select q.kind, q.value, i.profile_id, q.ord
-      from unnest(${identities.map((i) => i.kind)}::text[], ${identities.map((i) => i.value)}::text[]) with ordinality
-        as q(kind, value, ord)
+      select q.kind, q.value, i.profile_id, q.ord from ${askedAbout(identities)}
       cross join lateral (
         select i.profile_id from customers.identity i where i.kind = q.kind and i.value = q.value limit 1
       ) i
