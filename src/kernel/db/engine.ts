@@ -35,8 +35,12 @@ export function kyselyOnPglite<DB>(pglite: PGlite): Kysely<DB> {
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
 }
 
+/**
+ * A pool of PostgreSQL server connections in pipeline mode, so that PreparingClient can write a
+ * held BEGIN or a trailing COMMIT in the same round trip as a statement.
+ */
 export function kyselyOnServer<DB>(connectionString: string, poolSize = 10): Kysely<DB> {
-  const pool = new pg.Pool({ connectionString, max: poolSize, Client: PreparingClient })
+  const pool = new pg.Pool({ connectionString, max: poolSize, Client: PreparingClient, pipeline: true } as pg.PoolConfig)
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
 }
 

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type OperationNodeSource, type RawBuilder, type Transaction } from 'kysely'
+import { commitFollows } from './prepared-client.js'
 
 /** A transaction narrowed to the tables a module owns: other modules' tables do not compile. */
 export type Tx<DB> = Transaction<DB>
@@ -38,7 +39,8 @@ export async function inTransaction<DB, T>(
         commitHooks.set(tx, hooks)
         const result = await work(tx)
         const last = [...hooks.values()].flatMap((hook) => hook())
-        if (last.length > 0) await asOneStatement(last).execute(tx)
+        // The COMMIT goes out with it: nothing runs between this statement and the commit.
+        if (last.length > 0) await sql`${asOneStatement(last)}${sql.raw(commitFollows)}`.execute(tx)
         return result
       })
     } catch (err) {
@@ -56,8 +58,9 @@ const commitHooks = new WeakMap<object, Map<string, Hook>>()
  * Sends the statements `hook` makes (each a plain INSERT, UPDATE or DELETE, without a WITH of its
  * own) at the end of a transaction opened by `inTransaction`, just before it commits, once per
  * `key` (the first registration wins). Every such statement of a transaction goes in one round
- * trip, as data-modifying WITH clauses of one statement: they see the transaction as it was
- * before any of them, and none sees another's rows, though foreign keys between them hold.
+ * trip with the COMMIT, as data-modifying WITH clauses of one statement: they see the
+ * transaction as it was before any of them, and none sees another's rows, though foreign keys
+ * between them hold.
  * Answers false when `tx` did not come from `inTransaction`, and the caller must then write at
  * once. Lets the outbox gather a transaction's events into one insert, and rows nothing reads
  * before the commit (the stored answer of an Idempotency-Key, an order's parcels) share it.
