@@ -109,9 +109,9 @@ async function measureServer(target: BenchTarget) {
       const reply = await httpRequest(server.url, 'GET', `/v1/inventory/${randomSku()}`, undefined, { key, agent: readAgent })
       return { ok: reply.status === 200, status: reply.status }
     }
-    // The reservation runs leave tens of thousands of events for the outbox consumers; on the
-    // embedded engine reads would wait behind those deliveries for the one session. The reads
-    // are measured on a settled server; the backlog and its delivery time are reported.
+    // The reservation runs may leave a backlog of events for the outbox consumers (a slow
+    // machine lags more); on the embedded engine reads would wait behind those deliveries for
+    // the one session. Reads are measured on a settled server; the backlog is reported.
     const backlogBeforeReads = await outboxSettled(server)
     // Warm-up at the same rate, not measured (as for the reservation runs): the first second
     // opens the sockets and compiles the read path, and an open loop charges that start-up
