@@ -41,6 +41,9 @@ export function kyselyOnPglite<DB>(pglite: PGlite): Kysely<DB> {
  */
 export function kyselyOnServer<DB>(connectionString: string, poolSize = 10): Kysely<DB> {
   const pool = new pg.Pool({ connectionString, max: poolSize, Client: PreparingClient, pipeline: true } as pg.PoolConfig)
+  // An idle connection that fails is dropped from the pool, and the next query opens another;
+  // unheard, the pool's 'error' event would end the process.
+  pool.on('error', () => {})
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
 }
 

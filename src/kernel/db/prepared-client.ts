@@ -48,6 +48,15 @@ export class PreparingClient extends pg.Client {
   #beginHeld = false
   #commitSent: Promise<Result> | undefined
 
+  constructor(config?: string | pg.ClientConfig) {
+    super(config)
+    // A connection that fails while in use (the server restarted, the backend was terminated)
+    // answers the error to the query in flight, and the pool drops it when it is released.
+    // Without a listener node-postgres would also emit it as an unhandled 'error' event, which
+    // ends the process.
+    this.on('error', () => {})
+  }
+
   // node-postgres's overloads cannot be restated in a subclass; the call is passed through.
   override query(...args: any[]): any {
     const [text, , callback] = args
@@ -80,9 +89,10 @@ export class PreparingClient extends pg.Client {
     const sent = this.#commitSent
     if (!sent) return this.#send(args)
     this.#commitSent = undefined
-    // A rollback after a failed last statement: the COMMIT written behind it already ended
-    // the transaction (as a ROLLBACK).
-    return text === 'commit' ? sent : sent.then(() => answered('ROLLBACK'), () => answered('ROLLBACK'))
+    // A rollback after a failed last statement: the COMMIT written behind it already ended the
+    // transaction (as a ROLLBACK). If that COMMIT failed, the connection did: the failure is
+    // answered, so that the connection is discarded.
+    return text === 'commit' ? sent : sent.then(() => answered('ROLLBACK'))
   }
 
   /** Two queries written in one go; their answers, in order. */

@@ -93,6 +93,23 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('round trips of a transaction on
   })
   afterAll(() => client.end())
 
+  it('discards a connection lost with the COMMIT in flight, and the next transaction gets another', async () => {
+    const t = await openTestDatabase('postgres', 1)
+    try {
+      const pid = async () => (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(t.db)).rows[0]!.pid
+      const before = await pid()
+      const lost = inTransaction(t.db, async (tx) => {
+        await sql`select 1`.execute(tx)
+        beforeCommit(tx, 'probe', () => sql`select pg_terminate_backend(pg_backend_pid())`)
+      })
+      await expect(lost).rejects.toThrow(/terminat|connection/i)
+      expect(await inTransaction(t.db, async (tx) => (await sql<{ v: number }>`select ${7}::int as v`.execute(tx)).rows[0]!.v)).toBe(7)
+      expect(await pid()).not.toBe(before)
+    } finally {
+      await t.close()
+    }
+  })
+
   it('writes BEGIN with the first statement and COMMIT with the last: three writes, not five', async () => {
     writes = 0
     await client.query('begin')
