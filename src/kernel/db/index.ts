@@ -1,5 +1,5 @@
 export { openEngine, kyselyOnPglite, kyselyOnServer, type Engine, type EngineKind } from './engine.js'
 export { DataDirInUseError } from './data-dir-lock.js'
-export { inTransaction, beforeCommit, writeAtCommit, planForBatch, withoutTransaction, sqlState, crossModule, RetryTransaction, type Tx, type AnyTx } from './transaction.js'
+export { inTransaction, beforeCommit, writeAtCommit, planForBatch, withoutTransaction, sqlState, databaseUnavailable, crossModule, RetryTransaction, type Tx, type AnyTx } from './transaction.js'
 export { migrateToLatest, pendingMigrations, type Migrations } from './migrations.js'
 export { BatchQueue, type Settled } from './group-commit.js'

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
+import { databaseUnavailable } from '../db/index.js'
 import { DomainError, toProblem, validationFailed, type FieldError, type ProblemKind } from '../errors.js'
 
 // Fastify's own client-error codes, mapped to our stable kinds.
@@ -36,8 +37,9 @@ export function sendProblem(reply: FastifyReply, err: DomainError, req: FastifyR
 }
 
 /**
- * Turns every error into RFC 9457 problem+json. Client mistakes get a 4xx with a stable type;
- * only a bug reaches 500, logged with the request id so it can be found.
+ * Turns every error into RFC 9457 problem+json. Client mistakes get a 4xx with a stable type; a
+ * database that cannot be reached is 503 with Retry-After; only a bug reaches 500, logged with
+ * the request id so it can be found.
  */
 export function installProblemHandler(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -54,6 +56,12 @@ export function installProblemHandler(app: FastifyInstance) {
     // A unique index that a service did not anticipate still means "already exists", not a crash.
     if ((err as { code?: string }).code === '23505') {
       return sendProblem(reply, new DomainError('already-exists', 'That already exists'), req)
+    }
+    // The database restarting or failing over is the client's cue to retry, not a bug.
+    if (databaseUnavailable(err)) {
+      req.log.warn({ err, reqId: req.id }, 'database unavailable')
+      reply.header('retry-after', '1')
+      return sendProblem(reply, new DomainError('unavailable', 'The database cannot be reached; retry shortly'), req)
     }
     req.log.error({ err, reqId: req.id }, 'unhandled error')
     return sendProblem(
