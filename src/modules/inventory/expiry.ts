@@ -53,8 +53,11 @@ export async function releaseExpired(
     'floor',
   )
   const byReservation = new Map<string, Allocation[]>()
-  for (const line of lines)
-    byReservation.set(line.reservation_id, [...(byReservation.get(line.reservation_id) ?? []), line])
+  for (const line of lines) {
+    const held = byReservation.get(line.reservation_id)
+    if (held) held.push(line)
+    else byReservation.set(line.reservation_id, [line])
+  }
   await appendEvents(crossModule(tx), clock, [
     ...expired.rows.map((r) =>
       reservationEvent(inventoryEvents.expired, r, byReservation.get(r.id) ?? []),
