@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely'
-import type { Tx } from '../../kernel/db/index.js'
+import { rowsOf, type Tx } from '../../kernel/db/index.js'
 import { consentViewsOf, noPreferences } from './consent-views.js'
 import type { ConsentView, PreferencesView } from './consent-schema.js'
 import type { CustomersTables, IdentityRow, ProfileRow } from './db.js'
@@ -105,21 +105,10 @@ export async function ownersTouchingFirst(
   return owning(tx, identities, touch(sql`(select profile_id from owners order by ord limit 1)`))
 }
 
-/**
- * The identities asked about as rows `q(kind, value, ord)`. A request asks about a few, written
- * out as VALUES: the statement then says how many, so its generic plan is costed like a custom
- * one and PostgreSQL keeps it, where for an array of unknown length it would plan every call
- * anew (a recursive statement: most of its cost). Batches (event processing plans each
- * statement for its parameters, see planForBatch) pass arrays.
- */
+/** The identities asked about as rows `q(kind, value, ord)`. */
 function askedAbout(identities: readonly Identity[]) {
-  if (identities.length > 8) {
-    const kinds = identities.map((i) => i.kind)
-    const values = identities.map((i) => i.value)
-    return sql`unnest(${kinds}::text[], ${values}::text[]) with ordinality as q(kind, value, ord)`
-  }
-  const rows = identities.map((i, n) => sql`(${i.kind}::text, ${i.value}::text, ${n + 1}::bigint)`)
-  return sql`(values ${sql.join(rows)}) as q(kind, value, ord)`
+  const rows = identities.map((i) => [i.kind, i.value])
+  return rowsOf('q', [['kind', 'text'], ['value', 'text']], rows, 'ord')
 }
 
 async function owning(tx: Tx<CustomersTables>, identities: readonly Identity[], touch: RawBuilder<unknown> | null) {

@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import { actorOf, channelOf, type Principal } from '../../kernel/auth/index.js'
 import { addSeconds, type Clock } from '../../kernel/clock.js'
-import { crossModule, RetryTransaction, type Tx } from '../../kernel/db/index.js'
+import { crossModule, RetryTransaction, rowsOf, type RowColumn, type Tx } from '../../kernel/db/index.js'
 import { notFound } from '../../kernel/errors.js'
 import { newId } from '../../kernel/ids.js'
 import { appendEvents } from '../../kernel/outbox/index.js'
@@ -112,6 +112,8 @@ async function assertLinesKnown(
   )
 }
 
+const allocationColumns: RowColumn[] = [['sku', 'text'], ['location', 'text'], ['qty', 'bigint']]
+
 /**
  * One statement, all or nothing: locks the rows in (sku, location) order, reserves every
  * allocation only if each fits (the rule is also in the UPDATE's WHERE), and inserts the
@@ -123,9 +125,7 @@ async function grant(tx: InventoryTx, reservation: ReservationRow, lines: readon
   const now = reservation.created_at
   const result = await sql<Level & { qty: number; granted: number; fits: boolean }>`
     with r(sku, location, qty) as (
-      select * from unnest(${lines.map((l) => l.sku)}::text[],
-                           ${lines.map((l) => l.location)}::text[],
-                           ${lines.map((l) => l.quantity)}::bigint[])
+      select * from ${rowsOf('a', allocationColumns, lines.map((l) => [l.sku, l.location, l.quantity]))}
     ),
     locked as materialized (
       select s.sku, s.location, s.on_hand, s.reserved, s.safety_stock, s.low_stock_threshold, r.qty

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { Clock } from '../../kernel/clock.js'
-import { crossModule, type Tx } from '../../kernel/db/index.js'
+import { crossModule, rowsOf, type Tx } from '../../kernel/db/index.js'
 import { notFound, validationFailed } from '../../kernel/errors.js'
 import type { Currency, Money } from '../../kernel/money.js'
 import { appendEvents, type NewEvent } from '../../kernel/outbox/index.js'
@@ -45,7 +45,8 @@ export async function insertBasePrices(
 
 /**
  * Every price of `skus` as `channel` sees it (null: the base price book), optionally in one
- * currency, in one query. SKUs without a price are simply absent from the answer.
+ * currency, in one query. SKUs without a price are simply absent from the answer. Each SKU is
+ * looked up on the primary keys: a plan kept for every call must not depend on table sizes.
  */
 export async function effectivePrices(
   tx: Tx<PricingTables>,
@@ -61,11 +62,15 @@ export async function effectivePrices(
     override: number | null
   }>`
     select p.sku, p.currency, p.amount_minor as base, o.amount_minor as override
-    from pricing.price p
-    left join pricing.price_override o
-      on o.sku = p.sku and o.currency = p.currency and o.channel = ${channel}
-    where p.sku = any(${[...skus]}::text[])
-      and (${currency ?? null}::text is null or p.currency = ${currency ?? null}::text)
+    from ${rowsOf('q', [['sku', 'text']], [...new Set(skus)].map((sku) => [sku]))}
+    cross join lateral (
+      select sku, currency, amount_minor from pricing.price p
+      where p.sku = q.sku and (${currency ?? null}::text is null or p.currency = ${currency ?? null}::text)
+      offset 0) p
+    left join lateral (
+      select amount_minor from pricing.price_override o
+      where o.sku = p.sku and o.currency = p.currency and o.channel = ${channel}
+      offset 0) o on true
     order by p.sku, p.currency`.execute(tx)
   return rows.rows.map((r) => ({
     sku: r.sku,

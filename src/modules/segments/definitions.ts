@@ -6,7 +6,7 @@ import type { SegmentsTables } from './db.js'
 import { factsOfProfiles, type Fact } from './facts.js'
 import { survivorsOf } from './profiles.js'
 import type { TraitDefinition } from './schema.js'
-import { aggregate, mergeStates, refreshValues, type State, type Valued } from './trait-state.js'
+import { aggregate, mergeStates, type State, type ValueRule } from './trait-state.js'
 
 type STx = Tx<SegmentsTables>
 
@@ -24,21 +24,22 @@ export async function listTraitDefinitions(tx: STx) {
   ]
 }
 
-/** How each state's value is computed from it: its definition's aggregate; custom traits keep the latest. */
-export function valuedOf(states: readonly Pick<State, 'profileId' | 'trait'>[], definitions: readonly TraitDefinition[]): Valued[] {
+/** How the values of these traits are computed: each by its definition; custom traits keep the latest. */
+export function valueRules(traits: Iterable<string>, definitions: readonly TraitDefinition[]): Map<string, ValueRule> {
   const byName = new Map(definitions.map((d) => [d.name, d.aggregate]))
-  return states.flatMap((s) => {
-    const a = byName.get(s.trait)
-    if (a) return [{ profileId: s.profileId, trait: s.trait, op: a.op, k: a.op === 'top' ? a.limit : 0 }]
-    return s.trait.startsWith(customTraitPrefix) ? [{ profileId: s.profileId, trait: s.trait, op: 'last', k: 0 }] : []
-  })
+  const rules = new Map<string, ValueRule>()
+  for (const trait of traits) {
+    const a = byName.get(trait)
+    if (a) rules.set(trait, { op: a.op, k: a.op === 'top' ? a.limit : 0 })
+    else if (trait.startsWith(customTraitPrefix)) rules.set(trait, { op: 'last', k: 0 })
+  }
+  return rules
 }
 
-/** Aggregates facts (already on their survivors) into stored traits: two statements. */
+/** Aggregates facts (already on their survivors) into stored traits and their values: one statement. */
 export async function addFactsToTraits(tx: STx, now: Date, facts: readonly Fact[], definitions: readonly TraitDefinition[]): Promise<State[]> {
   const states = aggregate(facts, definitions, customTraitPrefix)
-  await mergeStates(tx, states, now)
-  await refreshValues(tx, valuedOf(states, definitions))
+  await mergeStates(tx, states, now, valueRules(states.map((s) => s.trait), definitions))
   return states
 }
 
@@ -48,8 +49,9 @@ type FactRow = { source: string; profile_id: string; name: string; channel: stri
 
 /**
  * Stores a new trait definition and computes it for everyone from the stored facts, in chunks
- * of 5,000 facts (each chunk two statements) read in (occurred_at, source) order, so `first` and
- * `last` see history in order. `already-exists` for a built-in or defined name.
+ * of 5,000 facts (each chunk three statements: the facts, their survivors, the states) read in
+ * (occurred_at, source) order, so `first` and `last` see history in order. `already-exists` for
+ * a built-in or defined name.
  */
 export async function defineTrait(tx: STx, now: Date, definition: TraitDefinition): Promise<void> {
   if (reservedTraitNames.has(definition.name)) throw alreadyExists('trait definition', 'name', definition.name)
@@ -79,8 +81,7 @@ export async function defineTrait(tx: STx, now: Date, definition: TraitDefinitio
       properties: (r.properties ?? {}) as Record<string, unknown>,
     }))
     const states = aggregate(facts, [definition], null)
-    await mergeStates(tx, states, now)
-    await refreshValues(tx, valuedOf(states, [definition]))
+    await mergeStates(tx, states, now, valueRules([definition.name], [definition]))
     const last: FactRow = rows.at(-1)!
     after = { at: last.occurred_at, source: last.source }
     if (rows.length < backfillChunk) break

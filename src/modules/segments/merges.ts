@@ -4,11 +4,11 @@ import { crossModule, type Tx } from '../../kernel/db/index.js'
 import { mergedProfileIds } from '../customers/index.js'
 import { foldCounters, rebuildCounters } from './counters.js'
 import type { SegmentsTables } from './db.js'
-import { rebuildTraits, traitDefinitions, valuedOf } from './definitions.js'
+import { rebuildTraits, traitDefinitions, valueRules } from './definitions.js'
 import { reloadCustomerFacts } from './projections.js'
 import { leaveAll, reevaluate } from './reevaluate.js'
 import { refreshRfm } from './rfm.js'
-import { refreshValues, upsertStates } from './trait-state.js'
+import { upsertStates } from './trait-state.js'
 
 type STx = Tx<SegmentsTables>
 
@@ -29,13 +29,12 @@ export async function foldProfiles(tx: STx, clock: Clock, survivor: string, lose
   await ensureProfiles(tx, now, [survivor, loser])
   // One hop to the survivor, also for those merged into the loser before: rules over stored facts rely on it.
   await sql`update segments.profile set merged_into = ${survivor} where id = ${loser} or merged_into = ${loser}`.execute(tx)
+  const traits = await tx.selectFrom('segments.trait_state').select('trait').where('profile_id', '=', loser).execute()
+  const rules = valueRules(traits.map((t) => t.trait), await traitDefinitions(tx))
   await upsertStates(tx, sql`
     select ${survivor}, trait, n, total, low, high, first_at, first_value, last_at, last_value, tally, latest, ${now}::timestamptz
-    from segments.trait_state where profile_id = ${loser}`)
+    from segments.trait_state where profile_id = ${loser}`, rules)
   await sql`delete from segments.trait_state where profile_id = ${loser}`.execute(tx)
-  const definitions = await traitDefinitions(tx)
-  const traits = await tx.selectFrom('segments.trait_state').select('trait').where('profile_id', '=', survivor).execute()
-  await refreshValues(tx, valuedOf(traits.map((t) => ({ profileId: survivor, trait: t.trait })), definitions))
   await refreshRfm(tx, now, [survivor])
   await foldCounters(tx, survivor, loser)
   await reloadCustomerFacts(tx, [survivor, loser])

@@ -27,7 +27,13 @@ const [m1, m2, m3, m4] = rfmBands.monetary
  */
 export async function refreshRfm(tx: Tx<SegmentsTables>, now: Date, profileIds: readonly string[] | null): Promise<void> {
   if (profileIds && profileIds.length === 0) return
-  const only = profileIds ? sql`and profile_id = any(${[...new Set(profileIds)]}::text[])` : sql``
+  const inputs = sql`trait in ('orderCount', 'lifetimeValue', 'lastOrderAt')`
+  // Given profiles are looked up one by one on the primary key: as `profile_id = any(…)` the
+  // planner, short of statistics, read the whole table for a batch's buyers.
+  const states = profileIds
+    ? sql`unnest(${[...new Set(profileIds)]}::text[]) as p(id) cross join lateral (
+        select profile_id, trait, value from segments.trait_state where profile_id = p.id and ${inputs}) s`
+    : sql`segments.trait_state s where ${inputs}`
   await sql`
     insert into segments.trait_state (profile_id, trait, n, value, updated_at)
     select profile_id, ${rfmTrait}, 0, jsonb_build_object('recency', r, 'frequency', f, 'monetary', m, 'score', concat(r, f, m)), ${now}::timestamptz
@@ -41,8 +47,7 @@ export async function refreshRfm(tx: Tx<SegmentsTables>, now: Date, profileIds: 
           max(case when trait = 'orderCount' then (value)::numeric end) as orders,
           coalesce(max(case when trait = 'lifetimeValue' then (value)::numeric end), 0) as spent,
           floor(extract(epoch from (${now}::timestamptz - max(case when trait = 'lastOrderAt' then (value #>> '{}')::timestamptz end))) / 86400) as days
-        from segments.trait_state
-        where trait in ('orderCount', 'lifetimeValue', 'lastOrderAt') ${only}
+        from ${states}
         group by profile_id
       ) o where orders > 0 and days is not null
     ) b

@@ -122,29 +122,62 @@ export function aggregate(facts: readonly Fact[], definitions: readonly TraitDef
   return [...states.values()].filter((s) => s.n > 0)
 }
 
+/** How a trait's value is read off its state: its aggregate and, for `top`, how many keys. */
+export type ValueRule = { op: Aggregate['op']; k: number }
+
+/** A state's columns as SQL expressions, so one value formula serves rows and merged states. */
+type StateSql = Record<'n' | 'total' | 'low' | 'high' | 'first_value' | 'last_value' | 'tally' | 'latest', RawBuilder<unknown>>
+
 // How a stored state `t` absorbs an incoming one `excluded`: counts and sums add, min/max and
 // first/last combine, tallies add per key, latest-per-key keeps the later time.
-const absorb = sql`
-  n = t.n + excluded.n,
-  total = case when t.total is null then excluded.total when excluded.total is null then t.total else t.total + excluded.total end,
-  low = least(t.low, excluded.low),
-  high = greatest(t.high, excluded.high),
-  first_value = case when t.first_at is null or excluded.first_at < t.first_at then excluded.first_value else t.first_value end,
-  first_at = case when t.first_at is null or excluded.first_at < t.first_at then excluded.first_at else t.first_at end,
-  last_value = case when t.last_at is null or excluded.last_at >= t.last_at then excluded.last_value else t.last_value end,
-  last_at = case when t.last_at is null or excluded.last_at >= t.last_at then excluded.last_at else t.last_at end,
-  tally = t.tally || coalesce((
+const absorbed = {
+  n: sql`t.n + excluded.n`,
+  total: sql`case when t.total is null then excluded.total when excluded.total is null then t.total else t.total + excluded.total end`,
+  low: sql`least(t.low, excluded.low)`,
+  high: sql`greatest(t.high, excluded.high)`,
+  first_value: sql`case when t.first_at is null or excluded.first_at < t.first_at then excluded.first_value else t.first_value end`,
+  first_at: sql`case when t.first_at is null or excluded.first_at < t.first_at then excluded.first_at else t.first_at end`,
+  last_value: sql`case when t.last_at is null or excluded.last_at >= t.last_at then excluded.last_value else t.last_value end`,
+  last_at: sql`case when t.last_at is null or excluded.last_at >= t.last_at then excluded.last_at else t.last_at end`,
+  tally: sql`t.tally || coalesce((
     select jsonb_object_agg(e.key, e.value::numeric + coalesce((t.tally ->> e.key)::numeric, 0))
-    from jsonb_each(excluded.tally) e), '{}'::jsonb),
-  latest = t.latest || coalesce((
+    from jsonb_each(excluded.tally) e), '{}'::jsonb)`,
+  latest: sql`t.latest || coalesce((
     select jsonb_object_agg(e.key, greatest(e.value #>> '{}', t.latest ->> e.key))
-    from jsonb_each(excluded.latest) e), '{}'::jsonb),
-  updated_at = excluded.updated_at`
+    from jsonb_each(excluded.latest) e), '{}'::jsonb)`,
+  updated_at: sql`excluded.updated_at`,
+}
 
-const stateColumns = sql`profile_id, trait, n, total, low, high, first_at, first_value, last_at, last_value, tally, latest, updated_at`
+const stateNames = ['profile_id', 'trait', 'n', 'total', 'low', 'high', 'first_at', 'first_value', 'last_at', 'last_value', 'tally', 'latest', 'updated_at']
+
+const columnsOf = (alias: string) =>
+  Object.fromEntries(stateNames.map((c) => [c, sql.ref(`${alias}.${c}`)])) as unknown as StateSql
+
+/**
+ * The value of a state whose trait is `trait`, by the trait's rule in `rules` (a jsonb of
+ * `ValueRule`s by trait name); a trait without a rule keeps `otherwise`.
+ */
+function valueOf(s: StateSql, trait: RawBuilder<unknown>, rules: string, otherwise: RawBuilder<unknown>) {
+  const rule = sql`${rules}::jsonb -> ${trait}`
+  return sql`case ${rule} ->> 'op'
+    when 'count' then to_jsonb(${s.n})
+    when 'sum' then to_jsonb(${s.total})
+    when 'avg' then to_jsonb(round(${s.total} / nullif(${s.n}, 0), 2))
+    when 'min' then to_jsonb(${s.low})
+    when 'max' then to_jsonb(${s.high})
+    when 'first' then ${s.first_value}
+    when 'last' then ${s.last_value}
+    when 'distinct' then (select coalesce(jsonb_agg(key order by key), '[]'::jsonb) from jsonb_each(${s.tally}))
+    when 'mode' then (select to_jsonb(key) from jsonb_each(${s.tally}) order by value::numeric desc, key limit 1)
+    when 'top' then (select coalesce(jsonb_agg(key order by c desc, key), '[]'::jsonb) from (
+      select key, value::numeric as c from jsonb_each(${s.tally}) order by c desc, key limit (${rule} ->> 'k')::int) x)
+    when 'latestBy' then ${s.latest}
+    else ${otherwise}
+  end`
+}
 
 /** Merges partial states into the stored ones with one INSERT … ON CONFLICT. */
-export async function mergeStates(tx: STx, states: readonly State[], now: Date): Promise<void> {
+export async function mergeStates(tx: STx, states: readonly State[], now: Date, rules: ReadonlyMap<string, ValueRule>): Promise<void> {
   if (states.length === 0) return
   const col = <T>(pick: (s: State) => T) => states.map(pick)
   const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v))
@@ -155,40 +188,23 @@ export async function mergeStates(tx: STx, states: readonly State[], now: Date):
       ${col((s) => s.firstAt?.toISOString() ?? null)}::timestamptz[], ${col((s) => json(s.firstValue))}::jsonb[],
       ${col((s) => s.lastAt?.toISOString() ?? null)}::timestamptz[], ${col((s) => json(s.lastValue))}::jsonb[],
       ${col((s) => JSON.stringify(s.tally))}::jsonb[], ${col((s) => JSON.stringify(s.latest))}::jsonb[])
-      as u(profile_id, trait, n, total, low, high, first_at, first_value, last_at, last_value, tally, latest)`)
+      as u(profile_id, trait, n, total, low, high, first_at, first_value, last_at, last_value, tally, latest)`, rules)
 }
 
-/** `rows` selects state columns in `stateColumns` order; one row per (profile, trait). */
-export async function upsertStates(tx: STx, rows: RawBuilder<unknown>): Promise<void> {
+/**
+ * Upserts states and their values in one statement. `rows` selects state columns in
+ * `stateNames` order, one row per (profile, trait). The value is computed in the same write,
+ * from the state as stored after it: a second UPDATE for the values wrote every row twice,
+ * the largest cost of applying an order's facts.
+ */
+export async function upsertStates(tx: STx, rows: RawBuilder<unknown>, rules: ReadonlyMap<string, ValueRule>): Promise<void> {
+  const ruleJson = JSON.stringify(Object.fromEntries(rules))
+  const columns = sql.raw(stateNames.join(', '))
+  const sets = Object.entries(absorbed).map(([c, e]) => sql`${sql.ref(c)} = ${e}`)
   await sql`
-    insert into segments.trait_state as t (${stateColumns}) ${rows}
-    on conflict (profile_id, trait) do update set ${absorb}`.execute(tx)
-}
-
-/** The SQL that turns a state into its value, by aggregate; `s` is the state row, `u.k` a top's size. */
-const valueOf = sql`case u.op
-  when 'count' then to_jsonb(s.n)
-  when 'sum' then to_jsonb(s.total)
-  when 'avg' then to_jsonb(round(s.total / nullif(s.n, 0), 2))
-  when 'min' then to_jsonb(s.low)
-  when 'max' then to_jsonb(s.high)
-  when 'first' then s.first_value
-  when 'last' then s.last_value
-  when 'distinct' then (select coalesce(jsonb_agg(key order by key), '[]'::jsonb) from jsonb_each(s.tally))
-  when 'mode' then (select to_jsonb(key) from jsonb_each(s.tally) order by value::numeric desc, key limit 1)
-  when 'top' then (select coalesce(jsonb_agg(key order by c desc, key), '[]'::jsonb) from (
-    select key, value::numeric as c from jsonb_each(s.tally) order by c desc, key limit u.k) x)
-  when 'latestBy' then s.latest
-end`
-
-export type Valued = { profileId: string; trait: string; op: string; k: number }
-
-/** Recomputes the value of each listed state from its aggregate state, in one UPDATE. */
-export async function refreshValues(tx: STx, touched: readonly Valued[]): Promise<void> {
-  if (touched.length === 0) return
-  await sql`
-    update segments.trait_state s set value = ${valueOf}
-    from unnest(${touched.map((t) => t.profileId)}::text[], ${touched.map((t) => t.trait)}::text[],
-      ${touched.map((t) => t.op)}::text[], ${touched.map((t) => t.k)}::int[]) as u(profile_id, trait, op, k)
-    where s.profile_id = u.profile_id and s.trait = u.trait`.execute(tx)
+    insert into segments.trait_state as t (${columns}, value)
+    select s.*, ${valueOf(columnsOf('s'), sql.ref('s.trait'), ruleJson, sql`null`)}
+    from (${rows}) as s(${columns})
+    on conflict (profile_id, trait) do update set ${sql.join(sets)},
+      value = ${valueOf(absorbed, sql.ref('t.trait'), ruleJson, sql.ref('t.value'))}`.execute(tx)
 }
