@@ -1,7 +1,13 @@
 import { sql } from 'kysely'
 import { actorOf, channelOf, type Principal } from '../../kernel/auth/index.js'
 import { addSeconds, type Clock } from '../../kernel/clock.js'
-import { crossModule, RetryTransaction, rowsOf, type RowColumn, type Tx } from '../../kernel/db/index.js'
+import {
+  crossModule,
+  RetryTransaction,
+  rowsOf,
+  type RowColumn,
+  type Tx,
+} from '../../kernel/db/index.js'
 import { notFound } from '../../kernel/errors.js'
 import { newId } from '../../kernel/ids.js'
 import { appendEvents } from '../../kernel/outbox/index.js'
@@ -123,9 +129,10 @@ const allocationColumns: RowColumn[] = [['sku', 'text'], ['location', 'text'], [
  */
 async function grant(tx: InventoryTx, reservation: ReservationRow, lines: readonly Allocation[]) {
   const now = reservation.created_at
+  const allocated = rowsOf('a', allocationColumns, lines.map((l) => [l.sku, l.location, l.quantity]))
   const result = await sql<Level & { qty: number; granted: number; fits: boolean }>`
     with r(sku, location, qty) as (
-      select * from ${rowsOf('a', allocationColumns, lines.map((l) => [l.sku, l.location, l.quantity]))}
+      select * from ${allocated}
     ),
     locked as materialized (
       select s.sku, s.location, s.on_hand, s.reserved, s.safety_stock, s.low_stock_threshold, r.qty

@@ -65,7 +65,8 @@ export async function effectivePrices(
     from ${rowsOf('q', [['sku', 'text']], [...new Set(skus)].map((sku) => [sku]))}
     cross join lateral (
       select sku, currency, amount_minor from pricing.price p
-      where p.sku = q.sku and (${currency ?? null}::text is null or p.currency = ${currency ?? null}::text)
+      where p.sku = q.sku
+        and (${currency ?? null}::text is null or p.currency = ${currency ?? null}::text)
       offset 0) p
     left join lateral (
       select amount_minor from pricing.price_override o

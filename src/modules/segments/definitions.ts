@@ -24,8 +24,11 @@ export async function listTraitDefinitions(tx: STx) {
   ]
 }
 
-/** How the values of these traits are computed: each by its definition; custom traits keep the latest. */
-export function valueRules(traits: Iterable<string>, definitions: readonly TraitDefinition[]): Map<string, ValueRule> {
+/** How the values of these traits are computed: by their definitions; custom ones keep the latest. */
+export function valueRules(
+  traits: Iterable<string>,
+  definitions: readonly TraitDefinition[],
+): Map<string, ValueRule> {
   const byName = new Map(definitions.map((d) => [d.name, d.aggregate]))
   const rules = new Map<string, ValueRule>()
   for (const trait of traits) {
@@ -36,7 +39,7 @@ export function valueRules(traits: Iterable<string>, definitions: readonly Trait
   return rules
 }
 
-/** Aggregates facts (already on their survivors) into stored traits and their values: one statement. */
+/** Aggregates facts (already on their survivors) into stored traits and values: one statement. */
 export async function addFactsToTraits(tx: STx, now: Date, facts: readonly Fact[], definitions: readonly TraitDefinition[]): Promise<State[]> {
   const states = aggregate(facts, definitions, customTraitPrefix)
   await mergeStates(tx, states, now, valueRules(states.map((s) => s.trait), definitions))

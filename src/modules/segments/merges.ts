@@ -29,7 +29,11 @@ export async function foldProfiles(tx: STx, clock: Clock, survivor: string, lose
   await ensureProfiles(tx, now, [survivor, loser])
   // One hop to the survivor, also for those merged into the loser before: rules over stored facts rely on it.
   await sql`update segments.profile set merged_into = ${survivor} where id = ${loser} or merged_into = ${loser}`.execute(tx)
-  const traits = await tx.selectFrom('segments.trait_state').select('trait').where('profile_id', '=', loser).execute()
+  const traits = await tx
+    .selectFrom('segments.trait_state')
+    .select('trait')
+    .where('profile_id', '=', loser)
+    .execute()
   const rules = valueRules(traits.map((t) => t.trait), await traitDefinitions(tx))
   await upsertStates(tx, sql`
     select ${survivor}, trait, n, total, low, high, first_at, first_value, last_at, last_value, tally, latest, ${now}::timestamptz

@@ -126,7 +126,10 @@ export function aggregate(facts: readonly Fact[], definitions: readonly TraitDef
 export type ValueRule = { op: Aggregate['op']; k: number }
 
 /** A state's columns as SQL expressions, so one value formula serves rows and merged states. */
-type StateSql = Record<'n' | 'total' | 'low' | 'high' | 'first_value' | 'last_value' | 'tally' | 'latest', RawBuilder<unknown>>
+type StateSql = Record<
+  'n' | 'total' | 'low' | 'high' | 'first_value' | 'last_value' | 'tally' | 'latest',
+  RawBuilder<unknown>
+>
 
 // How a stored state `t` absorbs an incoming one `excluded`: counts and sums add, min/max and
 // first/last combine, tallies add per key, latest-per-key keeps the later time.
@@ -148,7 +151,10 @@ const absorbed = {
   updated_at: sql`excluded.updated_at`,
 }
 
-const stateNames = ['profile_id', 'trait', 'n', 'total', 'low', 'high', 'first_at', 'first_value', 'last_at', 'last_value', 'tally', 'latest', 'updated_at']
+const stateNames = [
+  'profile_id', 'trait', 'n', 'total', 'low', 'high', 'first_at', 'first_value', 'last_at', 'last_value',
+  'tally', 'latest', 'updated_at',
+]
 
 const columnsOf = (alias: string) =>
   Object.fromEntries(stateNames.map((c) => [c, sql.ref(`${alias}.${c}`)])) as unknown as StateSql
@@ -157,7 +163,12 @@ const columnsOf = (alias: string) =>
  * The value of a state whose trait is `trait`, by the trait's rule in `rules` (a jsonb of
  * `ValueRule`s by trait name); a trait without a rule keeps `otherwise`.
  */
-function valueOf(s: StateSql, trait: RawBuilder<unknown>, rules: string, otherwise: RawBuilder<unknown>) {
+function valueOf(
+  s: StateSql,
+  trait: RawBuilder<unknown>,
+  rules: string,
+  otherwise: RawBuilder<unknown>,
+) {
   const rule = sql`${rules}::jsonb -> ${trait}`
   return sql`case ${rule} ->> 'op'
     when 'count' then to_jsonb(${s.n})
@@ -177,7 +188,12 @@ function valueOf(s: StateSql, trait: RawBuilder<unknown>, rules: string, otherwi
 }
 
 /** Merges partial states into the stored ones with one INSERT … ON CONFLICT. */
-export async function mergeStates(tx: STx, states: readonly State[], now: Date, rules: ReadonlyMap<string, ValueRule>): Promise<void> {
+export async function mergeStates(
+  tx: STx,
+  states: readonly State[],
+  now: Date,
+  rules: ReadonlyMap<string, ValueRule>,
+): Promise<void> {
   if (states.length === 0) return
   const col = <T>(pick: (s: State) => T) => states.map(pick)
   const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v))
@@ -197,7 +213,11 @@ export async function mergeStates(tx: STx, states: readonly State[], now: Date, 
  * from the state as stored after it: a second UPDATE for the values wrote every row twice,
  * the largest cost of applying an order's facts.
  */
-export async function upsertStates(tx: STx, rows: RawBuilder<unknown>, rules: ReadonlyMap<string, ValueRule>): Promise<void> {
+export async function upsertStates(
+  tx: STx,
+  rows: RawBuilder<unknown>,
+  rules: ReadonlyMap<string, ValueRule>,
+): Promise<void> {
   const ruleJson = JSON.stringify(Object.fromEntries(rules))
   const columns = sql.raw(stateNames.join(', '))
   const sets = Object.entries(absorbed).map(([c, e]) => sql`${sql.ref(c)} = ${e}`)
