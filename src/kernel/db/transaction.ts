@@ -112,15 +112,16 @@ export function sqlState(err: unknown): string | undefined {
 const lostConnection = /^(Connection terminated|Client has encountered a connection error|Connection ended)/
 
 /**
- * Whether an error means the database could not be reached or dropped the connection (a
- * restart, a failover, a terminated backend) rather than refusing a statement: SQLSTATE
- * classes 08 (connection exception) and 57 (operator intervention), the driver's own
- * lost-connection errors, and refused or reset sockets. Nothing was committed unless the
- * COMMIT itself was cut off, which an Idempotency-Key retry settles.
+ * Whether an error means the database could not be reached, dropped the connection (a
+ * restart, a failover, a terminated backend) or would not take another (its connection limit
+ * reached), rather than refusing a statement: SQLSTATE classes 08 (connection exception) and
+ * 57 (operator intervention), 53300 (too many connections), the driver's own lost-connection
+ * errors, and refused or reset sockets. Nothing was committed unless the COMMIT itself was cut
+ * off, which an Idempotency-Key retry settles.
  */
 export function databaseUnavailable(err: unknown): boolean {
   const code = sqlState(err) ?? ''
-  if (/^(08|57)/.test(code) || code === 'ECONNREFUSED' || code === 'ECONNRESET') return true
+  if (/^(08|57)|^53300$/.test(code) || code === 'ECONNREFUSED' || code === 'ECONNRESET') return true
   return err instanceof Error && lostConnection.test(err.message)
 }
 

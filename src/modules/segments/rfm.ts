@@ -33,7 +33,8 @@ export async function refreshRfm(tx: Tx<SegmentsTables>, now: Date, profileIds: 
   const states = profileIds
     ? sql`unnest(${[...new Set(profileIds)]}::text[]) as p(id) cross join lateral (
         select profile_id, trait, value from segments.trait_state
-        where profile_id = p.id and ${inputs}) s`
+        where profile_id = p.id and ${inputs}
+        offset 0) s`
     : sql`segments.trait_state s where ${inputs}`
   await sql`
     insert into segments.trait_state (profile_id, trait, n, value, updated_at)
