@@ -110,18 +110,20 @@ export function sqlState(err: unknown): string | undefined {
 
 // What node-postgres says when the connection itself failed; these errors carry no SQLSTATE.
 const lostConnection = /^(Connection terminated|Client has encountered a connection error|Connection ended)/
+// The socket to the database refused, reset, broke (a write after the server closed it) or timed out.
+const socketFailures = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'])
 
 /**
  * Whether an error means the database could not be reached, dropped the connection (a
  * restart, a failover, a terminated backend) or would not take another (its connection limit
  * reached), rather than refusing a statement: SQLSTATE classes 08 (connection exception) and
  * 57 (operator intervention), 53300 (too many connections), the driver's own lost-connection
- * errors, and refused or reset sockets. Nothing was committed unless the COMMIT itself was cut
+ * errors, and failed sockets. Nothing was committed unless the COMMIT itself was cut
  * off, which an Idempotency-Key retry settles.
  */
 export function databaseUnavailable(err: unknown): boolean {
   const code = sqlState(err) ?? ''
-  if (/^(08|57)|^53300$/.test(code) || code === 'ECONNREFUSED' || code === 'ECONNRESET') return true
+  if (/^(08|57)|^53300$/.test(code) || socketFailures.has(code)) return true
   return err instanceof Error && lostConnection.test(err.message)
 }
 
