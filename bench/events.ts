@@ -6,6 +6,7 @@ import pg from 'pg'
 import { httpRequest, startServerProcess, type ServerProcess } from '../test/support/server-process.js'
 import { benchTargets, type BenchTarget } from './lib/engines.js'
 import { closedLoop, openLoop, type LoadResult, type Outcome } from './lib/load.js'
+import { waitUntilDelivered } from './lib/outbox.js'
 import { machine, printTable, resultsDir, type Check } from './lib/report.js'
 
 /**
@@ -122,16 +123,6 @@ async function waitWhile(waiting: Backlog, what: string, timeoutMs = 600_000): P
 const waitUntilProcessed = (waiting: Backlog) => waitWhile(waiting, 'events still unprocessed')
 
 /**
- * Waits until every outbox consumer (timeline, traits and segments, …) has caught up, so the
- * next run starts from a quiet server rather than behind the previous run's deliveries.
- */
-function waitUntilDelivered(server: ServerProcess): Promise<number> {
-  const behind: Backlog = async () =>
-    (await httpRequest<{ data: { pending: number }[] }>(server.url, 'GET', '/v1/outbox/consumers')).body.data.some((c) => c.pending > 0)
-  return waitWhile(behind, 'outbox consumers still behind')
-}
-
-/**
  * Every processed event with a messageId starting with `prefix`, by paging the newest first:
  * when it was processed and the profile it was resolved into.
  */
@@ -191,7 +182,7 @@ async function measureIngestion(server: ServerProcess, senders: Touchpoint[], wa
   const result = await closedLoop({ concurrency: settings.concurrency, seconds: settings.seconds, send: send('thru') })
   agent.destroy()
   const backlogDrainSeconds = await waitUntilProcessed(waiting)
-  const deliveryDrainSeconds = await waitUntilDelivered(server)
+  const deliveryDrainSeconds = (await waitUntilDelivered(server)).seconds
   return { ingestion: { ...result, eventsPerSecond: result.rate * settings.batch }, backlogDrainSeconds, deliveryDrainSeconds }
 }
 

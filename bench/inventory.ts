@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url'
 import { httpRequest, type ServerProcess } from '../test/support/server-process.js'
 import { benchTargets, type BenchTarget } from './lib/engines.js'
 import { closedLoop, openLoop, type LoadResult, type Outcome } from './lib/load.js'
+import { waitUntilDelivered } from './lib/outbox.js'
 import { measureRawSql, type RawSqlResult } from './lib/raw-sql.js'
 import { machine, printTable, resultsDir, writeBarChart, writeResult, type Check } from './lib/report.js'
 import { seedThroughCli } from './lib/seed.js'
@@ -64,23 +65,6 @@ function reserveOne(server: ServerProcess, agent: http.Agent, key: string, sku: 
 
 const randomSku = () => skuAt(Math.floor(Math.random() * settings.skus))
 
-/**
- * Waits until every outbox consumer has caught up (`GET /v1/outbox/consumers`); answers the
- * largest backlog seen at the start and how long its delivery took.
- */
-async function outboxSettled(server: ServerProcess): Promise<{ events: number; seconds: number }> {
-  const started = performance.now()
-  let events: number | null = null
-  for (;;) {
-    const reply = await httpRequest<{ data: { pending: number }[] }>(server.url, 'GET', '/v1/outbox/consumers')
-    if (reply.status !== 200) throw new Error(`outbox consumers: ${reply.status}`)
-    const pending = Math.max(0, ...reply.body.data.map((c) => c.pending))
-    events ??= pending
-    if (pending === 0) return { events, seconds: (performance.now() - started) / 1000 }
-    await new Promise((r) => setTimeout(r, 250))
-  }
-}
-
 async function measureServer(target: BenchTarget) {
   const stock = new Map<string, number>([[hotSku, 1_000_000_000]])
   for (let i = 0; i < settings.skus; i++) stock.set(skuAt(i), 1_000_000)
@@ -112,7 +96,7 @@ async function measureServer(target: BenchTarget) {
     // The reservation runs may leave a backlog of events for the outbox consumers (a slow
     // machine lags more); on the embedded engine reads would wait behind those deliveries for
     // the one session. Reads are measured on a settled server; the backlog is reported.
-    const backlogBeforeReads = await outboxSettled(server)
+    const backlogBeforeReads = await waitUntilDelivered(server)
     // Warm-up at the same rate, not measured (as for the reservation runs): the first second
     // opens the sockets and compiles the read path, and an open loop charges that start-up
     // stall to every request queued behind it, which is not the steady state asked about.

@@ -1,9 +1,11 @@
-import { sql } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { openTestDatabase, type TestDatabase } from '../../../test/support/db.js'
 import { engines } from '../../../test/support/engines.js'
 import { commitFollows, PreparingClient } from './prepared-client.js'
 import { beforeCommit, inTransaction } from './transaction.js'
+
+type Executor = Kysely<any>
 
 describe.each(engines)('transactions with a held BEGIN and a trailing COMMIT on %s', (engine) => {
   let t: TestDatabase
@@ -21,8 +23,9 @@ describe.each(engines)('transactions with a held BEGIN and a trailing COMMIT on 
   const stored = async () =>
     (await sql<{ n: number }>`select n from kernel.round_trip_probe order by n`.execute(t.db)).rows.map((r) => r.n)
   const insert = (n: number) => sql`insert into kernel.round_trip_probe values (${n})`
-  const inSession = async () =>
-    (await sql<{ s: string }>`select (pg_current_xact_id_if_assigned() is not null)::text as s`.execute(t.db)).rows[0]!.s
+  // Whether the session (or the transaction `on` runs in) has a transaction open on the server.
+  const inSession = async (on: Executor = t.db) =>
+    (await sql<{ s: string }>`select (pg_current_xact_id_if_assigned() is not null)::text as s`.execute(on)).rows[0]!.s
 
   it('commits the statements and the one written with the COMMIT', async () => {
     await inTransaction(t.db, async (tx) => {
@@ -51,7 +54,7 @@ describe.each(engines)('transactions with a held BEGIN and a trailing COMMIT on 
     await inTransaction(t.db, async (tx) => {
       await insert(4).execute(tx)
       // Inside a transaction again: the BEGIN went out with the insert.
-      expect((await sql<{ s: string }>`select (pg_current_xact_id_if_assigned() is not null)::text as s`.execute(tx)).rows[0]!.s).toBe('true')
+      expect(await inSession(tx)).toBe('true')
     })
     expect(await stored()).toEqual([4])
   })
