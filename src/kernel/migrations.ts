@@ -79,5 +79,13 @@ export const kernelMigrations: Migrations = {
         .execute()
     },
   },
+  '202611261100_kernel_idempotency_response_text': {
+    async up(db: Kysely<any>) {
+      // Only ever written whole and read back whole: kept as the text that was sent.
+      await sql`
+        alter table kernel.idempotency_key
+        alter column response type text using response::text`.execute(db)
+    },
+  },
   ...accessMigrations,
 }

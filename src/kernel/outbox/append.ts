@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely'
 import type { Clock } from '../clock.js'
-import { beforeCommit, type Tx } from '../db/index.js'
+import { beforeCommit, rowsOf, type Tx } from '../db/index.js'
 import type { OutboxTables } from './db.js'
 
 /** A domain fact as delivered to subscribers. */
@@ -44,14 +44,20 @@ export function outboxInsert(rows: RawBuilder<unknown>): RawBuilder<unknown> {
   return sql`insert into kernel.outbox (name, version, payload, channel, profile_id, occurred_at) ${rows}`
 }
 
-// Rows travel as arrays, so one statement takes any number of events.
+const columns = [
+  ['name', 'text'],
+  ['version', 'int'],
+  ['payload', 'jsonb'],
+  ['channel', 'text'],
+  ['profile_id', 'text'],
+  ['occurred_at', 'timestamptz'],
+] as const
+
 function insertRows(rows: readonly Row[]): RawBuilder<unknown> {
+  const cells = rows.map((r) => [r.name, r.version, r.payload, r.channel, r.profileId, r.occurredAt])
   return outboxInsert(sql`
-    select name, version, payload, channel, profile_id, occurred_at from unnest(${rows.map((r) => r.name)}::text[], ${rows.map((r) => r.version)}::int[],
-                         ${rows.map((r) => r.payload)}::jsonb[], ${rows.map((r) => r.channel)}::text[],
-                         ${rows.map((r) => r.profileId)}::text[],
-                         ${rows.map((r) => r.occurredAt.toISOString())}::timestamptz[])
-    with ordinality as e(name, version, payload, channel, profile_id, occurred_at, n)
+    select name, version, payload, channel, profile_id, occurred_at
+    from ${rowsOf('e', columns, cells, 'n')}
     order by n`)
 }
 
