@@ -4,3 +4,4 @@ export { inTransaction, beforeCommit, writeAtCommit, planForBatch, withoutTransa
 export { migrateToLatest, pendingMigrations, type Migrations } from './migrations.js'
 export { BatchQueue, type Settled } from './group-commit.js'
 export { rowsOf, type RowColumn } from './rows.js'
+export { statement } from './statement.js'

@@ -1,6 +1,6 @@
-import { sql } from 'kysely'
+import { sql, type Insertable, type Kysely } from 'kysely'
 import type { Clock } from '../../kernel/clock.js'
-import { crossModule, type Tx } from '../../kernel/db/index.js'
+import { crossModule, statement, type Tx } from '../../kernel/db/index.js'
 import { DomainError } from '../../kernel/errors.js'
 import { newId } from '../../kernel/ids.js'
 import { allocate } from '../../kernel/money.js'
@@ -17,7 +17,7 @@ import {
 } from '../payments/index.js'
 import { evaluate, redeem } from '../promotions/index.js'
 import { basketOf, couponRefused, priceBasket, type Basket } from './basket.js'
-import type { OrdersTables } from './db.js'
+import type { OrderEventTable, OrderLineTable, OrdersTables, OrderTable } from './db.js'
 import { orderViewOf } from './queries.js'
 import { shippingFor } from './shipping-rates.js'
 import { sourcingPolicy } from './sourcing-policy.js'
@@ -141,6 +141,27 @@ async function discountsOf(
 }
 
 /**
+ * The order, its lines and the first entry of its timeline in one statement: the lines and the
+ * entry are known beforehand, so only the order's own row (its number) is read back.
+ */
+const insertPlaced = statement(
+  (
+    db: Kysely<OrdersTables>,
+    p: {
+      lines: Insertable<OrderLineTable>[]
+      placed: Insertable<OrderEventTable>
+      order: Omit<Insertable<OrderTable>, 'number'>
+    },
+  ) =>
+    db
+      .with('line', (d) => d.insertInto('orders.order_line').values(p.lines))
+      .with('placed', (d) => d.insertInto('orders.order_event').values(p.placed))
+      .insertInto('orders.order')
+      .values({ ...p.order, number: sql<number>`nextval('orders.order_number')` })
+      .returningAll(),
+)
+
+/**
  * Places an order in the caller's transaction, everything or nothing: a cart ordered is closed
  * first (`ordered`, pointing at the order; a closed cart is `illegal-transition`), prices come
  * from the price book of the caller's channel, the customer is resolved (created when unknown),
@@ -234,23 +255,17 @@ export async function placeOrder(
     },
     at: now,
   }
-  // The order, its lines and the first entry of its timeline in one statement: the lines and
-  // the entry are known here, so only the order's own row (its number) is read back.
-  const order = await tx
-    .with('line', (db) => db.insertInto('orders.order_line').values(lines))
-    .with('placed', (db) =>
-      db.insertInto('orders.order_event').values({
-        order_id: id,
-        status,
-        kind: placed.kind,
-        detail: JSON.stringify(placed.detail),
-        at: now,
-      }),
-    )
-    .insertInto('orders.order')
-    .values({
+  const order = await insertPlaced.executeTakeFirstOrThrow(tx, {
+    lines,
+    placed: {
+      order_id: id,
+      status,
+      kind: placed.kind,
+      detail: JSON.stringify(placed.detail),
+      at: now,
+    },
+    order: {
       id,
-      number: sql<number>`nextval('orders.order_number')`,
       status,
       channel: origin.channel,
       touchpoint: origin.touchpoint,
@@ -275,9 +290,8 @@ export async function placeOrder(
       cart_id: basket.cartId,
       created_at: now,
       updated_at: now,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow()
+    },
+  })
   const fulfillments = await createFulfillments(crossModule(tx), clock, {
     orderId: id,
     orderNumber: order.number,
