@@ -10,7 +10,7 @@ type Probe = {
 }
 type Row = Probe['kernel.statement_probe']
 
-const insertRows = statement((db: Kysely<Probe>, p: { rows: Partial<Row>[] }) =>
+const insertRows = statement((db: Kysely<Probe>, p: { rows: (Pick<Row, 'id'> & Partial<Row>)[] }) =>
   db.insertInto('kernel.statement_probe').values(p.rows).returningAll(),
 )
 
@@ -23,7 +23,8 @@ const find = statement(
       .where(sql<boolean>`id = any(${p.ids}::text[])`)
       .orderBy('id')
       .limit(p.limit)
-    return p.n === null ? q.where('n', 'is', null) : q.where('n', '>=', p.n).where('n', '<', sql`${p.n} + 10`)
+    if (p.n === null) return q.where('n', 'is', null)
+    return q.where('n', '>=', p.n).where('n', '<', sql<number>`${p.n} + 10`)
   },
 )
 
@@ -51,7 +52,10 @@ describe('statement(), built once per shape', () => {
       db.selectFrom('kernel.statement_probe').selectAll().where('id', '=', `${p.id}-x`),
     )
     const stringifies = statement((db: Kysely<Probe>, p: { n: number }) =>
-      db.selectFrom('kernel.statement_probe').selectAll().where(sql`${JSON.stringify(p.n)}`),
+      db
+        .selectFrom('kernel.statement_probe')
+        .selectAll()
+        .where(sql<boolean>`${JSON.stringify(p.n)}`),
     )
     expect(() => reads.compile({ id: 'a' })).toThrow(/never other values/)
     expect(() => stringifies.compile({ n: 1 })).toThrow(/never other values/)
@@ -64,9 +68,9 @@ describe.each(engines)('statement() on %s', (engine) => {
   beforeAll(async () => {
     t = await openTestDatabase(engine, 2)
     await sql`
-      create table kernel.statement_probe (id text primary key, n int, tags text[], at timestamptz)`.execute(
-      t.db,
-    )
+      create table kernel.statement_probe (
+        id text primary key, n int, tags text[], at timestamptz
+      )`.execute(t.db)
   })
   afterAll(() => t.close())
 
@@ -91,8 +95,10 @@ describe.each(engines)('statement() on %s', (engine) => {
   it('joins the statement written at commit, its placeholders renumbered', async () => {
     await inTransaction(t.db, async (tx) => {
       await insertRows.execute(tx, { rows: [{ id: 'c0', n: 100 }] })
-      beforeCommit(tx, 'first', () => insertRows.raw({ rows: [{ id: 'c1', n: 101, tags: ['p'] }] }))
-      beforeCommit(tx, 'second', () => insertRows.raw({ rows: [{ id: 'c2', n: 102, tags: ['q'] }] }))
+      const c1 = insertRows.raw({ rows: [{ id: 'c1', n: 101, tags: ['p'] }] })
+      const c2 = insertRows.raw({ rows: [{ id: 'c2', n: 102, tags: ['q'] }] })
+      beforeCommit(tx, 'first', () => c1)
+      beforeCommit(tx, 'second', () => c2)
     })
     const rows = await find.execute(t.db, { ids: ['c0', 'c1', 'c2'], n: 100, limit: 5 })
     expect(rows.map((r) => [r.id, r.n, r.tags])).toEqual([

@@ -51,7 +51,7 @@ type Source = number | { constant: unknown } | { each: Source[] }
 type Shape = { sql: string; query: RawNode; sources: Source[]; fragments?: string[] }
 
 /**
- * A statement written with the Kysely builder (or the `sql` tag) whose text depends only on the
+ * A statement written with the Kysely builder or the `sql` tag whose text depends only on the
  * shape of its parameters: which keys are there, how many rows, which values are null,
  * undefined, true or false. It is built and compiled once per shape; later calls of that shape
  * only collect their values, which costs a twentieth of building (an order's insert: 49 µs to
@@ -63,7 +63,9 @@ type Shape = { sql: string; query: RawNode; sources: Source[]; fragments?: strin
  * template string) throws on the first call; comparing one with a constant would go unnoticed,
  * so derived values are computed before the call and passed in.
  */
-export function statement<DB, P extends object, R>(build: (db: Kysely<DB>, p: P) => Compilable<R>) {
+export function statement<DB, P extends object, R>(
+  build: (db: Kysely<DB>, p: P) => Compilable<R> | RawBuilder<R>,
+) {
   const shapes = new Map<string, Shape>()
 
   function compiledFor(p: P): { shape: Shape; values: unknown[] } {
@@ -72,7 +74,8 @@ export function statement<DB, P extends object, R>(build: (db: Kysely<DB>, p: P)
     let shape = shapes.get(key)
     if (!shape) {
       const slots = { n: 0 }
-      const compiled = build(builder as Kysely<DB>, withSlots(p, slots) as P).compile()
+      const built = build(builder as Kysely<DB>, withSlots(p, slots) as P)
+      const compiled = isRawBuilder(built) ? built.compile(builder) : built.compile()
       shape = {
         sql: compiled.sql,
         query: RawNode.createWithSql(compiled.sql),
@@ -91,7 +94,8 @@ export function statement<DB, P extends object, R>(build: (db: Kysely<DB>, p: P)
     /** The statement for `p`, compiled. */
     compile(p: P): CompiledQuery<R> {
       const { shape, values } = compiledFor(p)
-      return { sql: shape.sql, parameters: parametersOf(shape, values), query: shape.query, queryId }
+      const parameters = parametersOf(shape, values)
+      return { sql: shape.sql, parameters, query: shape.query, queryId }
     },
     /** Runs the statement for `p` in `tx`; its rows. */
     async execute(tx: Transaction<any> | Kysely<any>, p: P): Promise<R[]> {
@@ -117,6 +121,10 @@ export function statement<DB, P extends object, R>(build: (db: Kysely<DB>, p: P)
 
 // Read only by plugins, which these statements do not pass through.
 const queryId = { queryId: 'statement' }
+
+function isRawBuilder<R>(built: Compilable<R> | RawBuilder<R>): built is RawBuilder<R> {
+  return 'isRawBuilder' in built && built.isRawBuilder === true
+}
 
 function isPlain(value: object): boolean {
   const proto = Object.getPrototypeOf(value)
@@ -176,11 +184,15 @@ function fragmentsOf(shape: Shape): string[] {
   let from = 0
   let n = 0
   for (const match of shape.sql.matchAll(/\$(\d+)/g)) {
-    if (Number(match[1]) !== ++n) throw new Error(`unexpected placeholder ${match[0]} in ${shape.sql}`)
+    if (Number(match[1]) !== ++n) {
+      throw new Error(`unexpected placeholder ${match[0]} in ${shape.sql}`)
+    }
     fragments.push(shape.sql.slice(from, match.index))
     from = match.index + match[0].length
   }
-  if (n !== shape.sources.length) throw new Error(`placeholders do not match parameters in ${shape.sql}`)
+  if (n !== shape.sources.length) {
+    throw new Error(`placeholders do not match parameters in ${shape.sql}`)
+  }
   fragments.push(shape.sql.slice(from))
   return fragments
 }

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type OperationNodeSource, type RawBuilder, type Transaction } from 'kysely'
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely'
 import { commitFollows } from './prepared-client.js'
 
 /** A transaction narrowed to the tables a module owns: other modules' tables do not compile. */
@@ -72,16 +72,18 @@ export function beforeCommit(tx: object, key: string, hook: Hook): boolean {
   return true
 }
 
-/** A plain INSERT, UPDATE or DELETE built with Kysely. */
-type Write = OperationNodeSource & { execute(): Promise<unknown> }
-
 /**
  * Writes rows nothing reads before the commit with the transaction's last statement (see
- * `beforeCommit`), once per `key`; outside `inTransaction`, at once.
+ * `beforeCommit`), once per `key`; outside `inTransaction`, at once. Each write is a plain
+ * INSERT, UPDATE or DELETE (a `statement`'s `raw`).
  */
-export async function writeAtCommit(tx: object, key: string, writes: readonly Write[]): Promise<void> {
-  if (beforeCommit(tx, key, () => writes.map((w) => sql`${w}`))) return
-  for (const w of writes) await w.execute()
+export async function writeAtCommit(
+  tx: Transaction<any>,
+  key: string,
+  writes: readonly RawBuilder<unknown>[],
+): Promise<void> {
+  if (beforeCommit(tx, key, () => writes)) return
+  for (const w of writes) await w.execute(tx)
 }
 
 function asOneStatement(statements: readonly RawBuilder<unknown>[]): RawBuilder<unknown> {

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { sql, type Kysely, type Transaction } from 'kysely'
 import type { Clock } from '../clock.js'
 import { configurationChanged } from '../config-cache.js'
-import { beforeCommit, inTransaction } from '../db/index.js'
+import { beforeCommit, inTransaction, statement } from '../db/index.js'
 import { DomainError, validationFailed } from '../errors.js'
 
 export type IdempotencyTables = {
@@ -46,6 +46,21 @@ export function requireIdempotencyKey(req: FastifyRequest, why: string): string 
   return key
 }
 
+const claim = statement(
+  (db: Kysely<IdempotencyTables>, p: { owner: string; key: string; hash: string; at: Date }) =>
+    db
+      .insertInto('kernel.idempotency_key')
+      .values({ owner: p.owner, key: p.key, request_hash: p.hash, created_at: p.at })
+      .onConflict((oc) => oc.columns(['owner', 'key']).doNothing())
+      .returning('key'),
+)
+
+const storeAnswer = statement(
+  (_db, p: { owner: string; key: string; status: number; response: string }) => sql`
+    update kernel.idempotency_key set status = ${p.status}, response = ${p.response}
+    where owner = ${p.owner} and key = ${p.key}`,
+)
+
 /**
  * Runs a write in one transaction and sends its result with `status`. With an
  * `Idempotency-Key`, the key row is inserted first in that same transaction: a concurrent
@@ -87,12 +102,7 @@ export async function idempotentWrite<DB, T>(
   const owner = req.principal.keyId
   const hash = requestHash(req)
   return inTransaction(deps.db as unknown as Kysely<IdempotencyTables>, async (tx) => {
-    const claimed = await tx
-      .insertInto('kernel.idempotency_key')
-      .values({ owner, key, request_hash: hash, status: null, response: null, created_at: deps.clock.now() })
-      .onConflict((oc) => oc.columns(['owner', 'key']).doNothing())
-      .returning('key')
-      .executeTakeFirst()
+    const [claimed] = await claim.execute(tx, { owner, key, hash, at: deps.clock.now() })
     if (!claimed) {
       const stored = await tx
         .selectFrom('kernel.idempotency_key')
@@ -110,9 +120,7 @@ export async function idempotentWrite<DB, T>(
     const answered = statusOf(body)
     // The answer is stored in the statement that also writes the transaction's events, as text:
     // PostgreSQL would otherwise parse a few kilobytes of JSON per write that nothing queries.
-    const store = sql`
-      update kernel.idempotency_key set status = ${answered}, response = ${JSON.stringify(body)}
-      where owner = ${owner} and key = ${key}`
+    const store = storeAnswer.raw({ owner, key, status: answered, response: JSON.stringify(body) })
     if (!beforeCommit(tx, 'idempotency', () => store)) await store.execute(tx)
     return { status: answered, body, replayed: false }
   })

@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely'
 import type { Clock } from '../clock.js'
-import { beforeCommit, rowsOf, type Tx } from '../db/index.js'
+import { beforeCommit, rowsOf, statement, type Tx } from '../db/index.js'
 import type { OutboxTables } from './db.js'
 
 /** A domain fact as delivered to subscribers. */
@@ -53,12 +53,16 @@ const columns = [
   ['occurred_at', 'timestamptz'],
 ] as const
 
+const inserting = statement((_db, p: { cells: unknown[][] }) =>
+  outboxInsert(sql`
+    select name, version, payload, channel, profile_id, occurred_at
+    from ${rowsOf('e', columns, p.cells, 'n')}
+    order by n`),
+)
+
 function insertRows(rows: readonly Row[]): RawBuilder<unknown> {
   const cells = rows.map((r) => [r.name, r.version, r.payload, r.channel, r.profileId, r.occurredAt])
-  return outboxInsert(sql`
-    select name, version, payload, channel, profile_id, occurred_at
-    from ${rowsOf('e', columns, cells, 'n')}
-    order by n`)
+  return inserting.raw({ cells })
 }
 
 /**

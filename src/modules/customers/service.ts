@@ -1,10 +1,10 @@
-import { sql, type RawBuilder } from 'kysely'
+import { sql, type Insertable, type Kysely, type RawBuilder } from 'kysely'
 import type { Clock } from '../../kernel/clock.js'
-import { crossModule, type Tx } from '../../kernel/db/index.js'
+import { crossModule, statement, type Tx } from '../../kernel/db/index.js'
 import { DomainError, notFound, validationFailed, type FieldError } from '../../kernel/errors.js'
 import { newId } from '../../kernel/ids.js'
 import { appendEvents, type NewEvent } from '../../kernel/outbox/index.js'
-import type { CustomersTables } from './db.js'
+import type { CustomersTables, IdentityTable, ProfileTable } from './db.js'
 import { identityKey, normaliseIdentities, normaliseIdentity, type Identity, type RawIdentity } from './identities.js'
 import type { CustomerView, IdentityConflict, IdentityKind } from './schema.js'
 import { loadViews, ownersOf, ownersTouchingFirst, survivorsOf } from './views.js'
@@ -116,6 +116,21 @@ async function insertIdentities(
   return new Set(rows.map(identityKey))
 }
 
+// A new profile and its identities in one statement; an identity another profile took meanwhile
+// is skipped (and not returned).
+const insertWithIdentities = statement(
+  (
+    db: Kysely<CustomersTables>,
+    p: { profile: Insertable<ProfileTable>; identities: Insertable<IdentityTable>[] },
+  ) =>
+    db
+      .with('profile', (d) => d.insertInto('customers.profile').values(p.profile))
+      .insertInto('customers.identity')
+      .values(p.identities)
+      .onConflict((oc) => oc.columns(['kind', 'value']).doNothing())
+      .returning(['kind', 'value']),
+)
+
 /**
  * A new profile and its identities in one statement, each kind's first identity as primary (see
  * `identityRows`); an identity another profile took meanwhile is skipped and missing from the
@@ -132,13 +147,10 @@ async function insertProfile(
     await tx.insertInto('customers.profile').values(values).execute()
     return new Set()
   }
-  const rows = await tx
-    .with('profile', (db) => db.insertInto('customers.profile').values(values))
-    .insertInto('customers.identity')
-    .values(identityRows(profile.id, identities, profile.channel, now, true))
-    .onConflict((oc) => oc.columns(['kind', 'value']).doNothing())
-    .returning(['kind', 'value'])
-    .execute()
+  const rows = await insertWithIdentities.execute(tx, {
+    profile: values,
+    identities: identityRows(profile.id, identities, profile.channel, now, true),
+  })
   return new Set(rows.map(identityKey))
 }
 

@@ -1,14 +1,30 @@
+import type { Insertable, Kysely } from 'kysely'
 import type { Clock } from '../../kernel/clock.js'
-import { writeAtCommit, type Tx } from '../../kernel/db/index.js'
+import { statement, writeAtCommit, type Tx } from '../../kernel/db/index.js'
 import { notFound } from '../../kernel/errors.js'
 import { decodeIdCursor, toPage, type Page } from '../../kernel/http/index.js'
 import { newId } from '../../kernel/ids.js'
-import type { FulfillmentRow, FulfillmentTables } from './db.js'
+import type {
+  FulfillmentLineTable,
+  FulfillmentRow,
+  FulfillmentTable,
+  FulfillmentTables,
+} from './db.js'
 import type { FulfillmentListQuery, FulfillmentView } from './schema.js'
 import type { FulfillmentMethod } from './states.js'
 import { fulfillmentViewOf, fulfillmentViews } from './views.js'
 
 type FulfillmentTx = Tx<FulfillmentTables>
+
+const insertFulfillments = statement(
+  (db: Kysely<FulfillmentTables>, p: { rows: Insertable<FulfillmentTable>[] }) =>
+    db.insertInto('fulfillment.fulfillment').values(p.rows),
+)
+
+const insertLines = statement(
+  (db: Kysely<FulfillmentTables>, p: { lines: Insertable<FulfillmentLineTable>[] }) =>
+    db.insertInto('fulfillment.fulfillment_line').values(p.lines),
+)
 
 /** What placement knows about an order when it asks for its fulfilments. */
 export type NewFulfillments = {
@@ -78,8 +94,8 @@ export async function createFulfillments(
     ...newParcel(now),
   }))
   await writeAtCommit(tx, `fulfillment:${input.orderId}`, [
-    tx.insertInto('fulfillment.fulfillment').values(rows),
-    tx.insertInto('fulfillment.fulfillment_line').values(lines),
+    insertFulfillments.raw({ rows }),
+    insertLines.raw({ lines }),
   ])
   return rows.map((r) => fulfillmentViewOf(r, lines))
 }

@@ -5,6 +5,7 @@ import {
   crossModule,
   RetryTransaction,
   rowsOf,
+  statement,
   type RowColumn,
   type Tx,
 } from '../../kernel/db/index.js'
@@ -127,12 +128,13 @@ const allocationColumns: RowColumn[] = [['sku', 'text'], ['location', 'text'], [
  * the reservation was granted; when it was not, nothing was written and the rows stay locked,
  * so they explain the refusal.
  */
-async function grant(tx: InventoryTx, reservation: ReservationRow, lines: readonly Allocation[]) {
-  const now = reservation.created_at
-  const allocated = rowsOf('a', allocationColumns, lines.map((l) => [l.sku, l.location, l.quantity]))
-  const result = await sql<Level & { qty: number; granted: number; fits: boolean }>`
+const granting = statement(
+  (_db, p: { reservation: ReservationRow; allocations: [string, string, number][] }) => {
+    const { reservation, allocations } = p
+    const now = reservation.created_at
+    return sql<Level & { qty: number; granted: number; fits: boolean }>`
     with r(sku, location, qty) as (
-      select * from ${allocated}
+      select * from ${rowsOf('a', allocationColumns, allocations)}
     ),
     locked as materialized (
       select s.sku, s.location, s.on_hand, s.reserved, s.safety_stock, s.low_stock_threshold, r.qty
@@ -141,7 +143,7 @@ async function grant(tx: InventoryTx, reservation: ReservationRow, lines: readon
       for update of s
     ),
     fits as (
-      select count(*) = ${lines.length} as ok from locked
+      select count(*) = ${allocations.length} as ok from locked
       where on_hand - reserved - safety_stock >= qty
     ),
     upd as (
@@ -163,11 +165,17 @@ async function grant(tx: InventoryTx, reservation: ReservationRow, lines: readon
       insert into inventory.reservation_line (reservation_id, sku, location, quantity)
       select ${reservation.id}::text, r.sku, r.location, r.qty from r, fits where fits.ok
     )
-    select locked.*, (select count(*) from upd)::int as granted, (select ok from fits) as fits from locked`.execute(tx)
-  const levels = result.rows.map(({ qty: _qty, granted: _granted, fits: _fits, ...level }) => level)
-  const granted = (result.rows[0]?.granted ?? 0) === lines.length
-  if (result.rows[0]?.fits && !granted) throw new RetryTransaction(`reservation ${reservation.id}: a locked row was skipped`)
-  const changes = result.rows.map(({ qty, granted: _granted, fits: _fits, ...before }) => ({
+    select locked.*, (select count(*) from upd)::int as granted, (select ok from fits) as fits from locked`
+  },
+)
+
+async function grant(tx: InventoryTx, reservation: ReservationRow, lines: readonly Allocation[]) {
+  const allocations = lines.map((l): [string, string, number] => [l.sku, l.location, l.quantity])
+  const rows = await granting.execute(tx, { reservation, allocations })
+  const levels = rows.map(({ qty: _qty, granted: _granted, fits: _fits, ...level }) => level)
+  const granted = (rows[0]?.granted ?? 0) === lines.length
+  if (rows[0]?.fits && !granted) throw new RetryTransaction(`reservation ${reservation.id}: a locked row was skipped`)
+  const changes = rows.map(({ qty, granted: _granted, fits: _fits, ...before }) => ({
     before,
     after: { ...before, reserved: before.reserved + qty },
   }))

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto'
-import { sql } from 'kysely'
+import { sql, type Insertable, type Kysely } from 'kysely'
 import type { Clock } from '../../kernel/clock.js'
-import { crossModule, writeAtCommit, type Tx } from '../../kernel/db/index.js'
+import { crossModule, statement, writeAtCommit, type Tx } from '../../kernel/db/index.js'
 import { DomainError } from '../../kernel/errors.js'
 import { newId } from '../../kernel/ids.js'
 import type { Money } from '../../kernel/money.js'
-import type { PaymentRow, PaymentsTables } from './db.js'
+import type { PaymentEventTable, PaymentRow, PaymentsTables, PaymentTable } from './db.js'
 import {
   authorizeOperation,
   captureOperation,
@@ -55,6 +55,16 @@ function requestHash(input: AuthorizeInput): string {
     : rest
   return createHash('sha256').update(JSON.stringify(safe)).digest('hex')
 }
+
+const insertPayment = statement(
+  (db: Kysely<PaymentsTables>, p: { values: Insertable<PaymentTable> }) =>
+    db.insertInto('payments.payment').values(p.values),
+)
+
+const insertHistory = statement(
+  (db: Kysely<PaymentsTables>, p: { values: Insertable<PaymentEventTable> }) =>
+    db.insertInto('payments.payment_event').values(p.values),
+)
 
 /**
  * Records a payment before anything moves money: card, cash on delivery and pay in store start
@@ -106,16 +116,17 @@ export async function recordPayment(
   let row: PaymentRow | undefined
   if (origin.freshKey) {
     row = { ...values, refunded_minor: 0 }
+    const first = {
+      payment_id: id,
+      kind: row.status,
+      status: row.status,
+      amount_minor: row.amount_minor,
+      detail: '{}',
+      at: now,
+    }
     await writeAtCommit(crossModule(tx), `payment:${id}`, [
-      tx.insertInto('payments.payment').values(values),
-      tx.insertInto('payments.payment_event').values({
-        payment_id: id,
-        kind: row.status,
-        status: row.status,
-        amount_minor: row.amount_minor,
-        detail: '{}',
-        at: now,
-      }),
+      insertPayment.raw({ values }),
+      insertHistory.raw({ values: first }),
     ])
   } else {
     // The payment and the first entry of its history in one statement; with a request key, the

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { Clock } from '../../kernel/clock.js'
-import { crossModule, rowsOf, type Tx } from '../../kernel/db/index.js'
+import { crossModule, rowsOf, statement, type Tx } from '../../kernel/db/index.js'
 import { notFound, validationFailed } from '../../kernel/errors.js'
 import type { Currency, Money } from '../../kernel/money.js'
 import { appendEvents, type NewEvent } from '../../kernel/outbox/index.js'
@@ -43,6 +43,27 @@ export async function insertBasePrices(
   )
 }
 
+const pricesOf = statement(
+  (_db, p: { skus: [string][]; channel: string | null; currency: Currency | null }) => sql<{
+    sku: string
+    currency: Currency
+    base: number
+    override: number | null
+  }>`
+    select p.sku, p.currency, p.amount_minor as base, o.amount_minor as override
+    from ${rowsOf('q', [['sku', 'text']], p.skus)}
+    cross join lateral (
+      select sku, currency, amount_minor from pricing.price p
+      where p.sku = q.sku
+        and (${p.currency}::text is null or p.currency = ${p.currency}::text)
+      offset 0) p
+    left join lateral (
+      select amount_minor from pricing.price_override o
+      where o.sku = p.sku and o.currency = p.currency and o.channel = ${p.channel}
+      offset 0) o on true
+    order by p.sku, p.currency`,
+)
+
 /**
  * Every price of `skus` as `channel` sees it (null: the base price book), optionally in one
  * currency, in one query. SKUs without a price are simply absent from the answer. Each SKU is
@@ -55,25 +76,12 @@ export async function effectivePrices(
   currency?: Currency,
 ): Promise<EffectivePrice[]> {
   if (skus.length === 0) return []
-  const rows = await sql<{
-    sku: string
-    currency: Currency
-    base: number
-    override: number | null
-  }>`
-    select p.sku, p.currency, p.amount_minor as base, o.amount_minor as override
-    from ${rowsOf('q', [['sku', 'text']], [...new Set(skus)].map((sku) => [sku]))}
-    cross join lateral (
-      select sku, currency, amount_minor from pricing.price p
-      where p.sku = q.sku
-        and (${currency ?? null}::text is null or p.currency = ${currency ?? null}::text)
-      offset 0) p
-    left join lateral (
-      select amount_minor from pricing.price_override o
-      where o.sku = p.sku and o.currency = p.currency and o.channel = ${channel}
-      offset 0) o on true
-    order by p.sku, p.currency`.execute(tx)
-  return rows.rows.map((r) => ({
+  const rows = await pricesOf.execute(tx, {
+    skus: [...new Set(skus)].map((sku): [string] => [sku]),
+    channel,
+    currency: currency ?? null,
+  })
+  return rows.map((r) => ({
     sku: r.sku,
     currency: r.currency,
     baseAmount: r.base,
