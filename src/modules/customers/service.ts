@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Kysely, type RawBuilder } from 'kysely'
+import { sql, type Insertable, type Kysely } from 'kysely'
 import type { Clock } from '../../kernel/clock.js'
 import { crossModule, statement, type Tx } from '../../kernel/db/index.js'
 import { DomainError, notFound, validationFailed, type FieldError } from '../../kernel/errors.js'
@@ -7,7 +7,7 @@ import { appendEvents, type NewEvent } from '../../kernel/outbox/index.js'
 import type { CustomersTables, IdentityTable, ProfileTable } from './db.js'
 import { identityKey, normaliseIdentities, normaliseIdentity, type Identity, type RawIdentity } from './identities.js'
 import type { CustomerView, IdentityConflict, IdentityKind } from './schema.js'
-import { loadViews, ownersOf, ownersTouchingFirst, survivorsOf } from './views.js'
+import { loadViews, ownersOf, ownersTouchingFirst, survivorsOf, touching } from './views.js'
 
 export type ResolveInput =
   | { id: string }
@@ -66,18 +66,8 @@ export async function findByIdentity(
  * another. Null when the profile was merged away meanwhile (the caller looks again).
  */
 async function touch(tx: Tx<CustomersTables>, clock: Clock, id: string, name?: string | null): Promise<string | null> {
-  const row = await touching(clock, name)(sql`${id}::text`).execute(tx)
+  const row = await touching(sql`${id}::text`, { at: clock.now(), name: name ?? null }).execute(tx)
   return (row.rows[0] as { id: string } | undefined)?.id ?? null
-}
-
-/** The statement `touch` runs, for the profile `id` names (a value or a sub-query). */
-function touching(clock: Clock, name?: string | null) {
-  const now = clock.now()
-  return (id: RawBuilder<unknown>) => sql`
-    update customers.profile set last_seen_at = ${now}, name = coalesce(name, ${name ?? null}::text),
-      updated_at = case when name is null and ${name ?? null}::text is not null then ${now}::timestamptz else updated_at end
-    where id = ${id} and merged_into is null
-    returning id`
 }
 
 /**
@@ -282,7 +272,8 @@ export async function resolveCustomerId(tx: Tx<CustomersTables>, clock: Clock, i
   const channel = input.channel ?? null
   for (let attempt = 0; attempt < 5; attempt++) {
     // The usual case, a returning customer, is this one statement.
-    const { owners, touched } = await ownersTouchingFirst(tx, identities, touching(clock, input.name))
+    const seen = { at: clock.now(), name: input.name ?? null }
+    const { owners, touched } = await ownersTouchingFirst(tx, identities, seen)
     if (touched === undefined) return create(tx, clock, identities, input.name ?? null, channel)
     if (touched) return attach(tx, clock, touched, identities, owners, channel)
   }

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely'
-import { rowsOf, type Tx } from '../../kernel/db/index.js'
+import { rowsOf, statement, type Tx } from '../../kernel/db/index.js'
 import { consentViewsOf, noPreferences } from './consent-views.js'
 import type { ConsentView, PreferencesView } from './consent-schema.js'
 import type { CustomersTables, IdentityRow, ProfileRow } from './db.js'
@@ -91,31 +91,41 @@ export async function ownersOf(tx: Tx<CustomersTables>, identities: readonly Ide
   return (await owning(tx, identities, null)).owners
 }
 
+/** A visit: when, and the name the customer gave (kept only when the profile has none). */
+export type Seen = { at: Date; name: string | null }
+
 /**
- * `ownersOf`, and in the same statement `touch` (an UPDATE … RETURNING id of the profile it is
- * given) applied to the owner of the first known identity in the order given: `touched` is that
- * profile's id, null when it was merged away meanwhile (the caller looks again), undefined when
- * no identity is known.
+ * Marks the profile `id` names (a value or a sub-query) seen and fills a missing name, unless it
+ * was merged away; answers its id. Takes the profile's row lock.
+ */
+export function touching(id: RawBuilder<unknown>, seen: Seen) {
+  return sql`
+    update customers.profile set last_seen_at = ${seen.at}, name = coalesce(name, ${seen.name}::text),
+      updated_at = case when name is null and ${seen.name}::text is not null then ${seen.at}::timestamptz else updated_at end
+    where id = ${id} and merged_into is null
+    returning id`
+}
+
+/**
+ * `ownersOf`, and in the same statement `touching` the owner of the first known identity in the
+ * order given: `touched` is that profile's id, null when it was merged away meanwhile (the caller
+ * looks again), undefined when no identity is known.
  */
 export async function ownersTouchingFirst(
   tx: Tx<CustomersTables>,
   identities: readonly Identity[],
-  touch: (first: RawBuilder<unknown>) => RawBuilder<unknown>,
+  seen: Seen,
 ): Promise<{ owners: Map<string, string>; touched: string | null | undefined }> {
-  return owning(tx, identities, touch(sql`(select profile_id from owners order by ord limit 1)`))
+  return owning(tx, identities, seen)
 }
 
-/** The identities asked about as rows `q(kind, value, ord)`. */
-function askedAbout(identities: readonly Identity[]) {
-  const rows = identities.map((i) => [i.kind, i.value])
-  return rowsOf('q', [['kind', 'text'], ['value', 'text']], rows, 'ord')
-}
-
-async function owning(tx: Tx<CustomersTables>, identities: readonly Identity[], touch: RawBuilder<unknown> | null) {
-  if (identities.length === 0) return { owners: new Map<string, string>(), touched: undefined }
-  const rows = await sql<{ kind: string; value: string; profile_id: string; touched: string | null }>`
+const owningStatement = statement((_db, p: { asked: [string, string][]; seen: Seen | null }) => {
+  const asked = rowsOf('q', [['kind', 'text'], ['value', 'text']], p.asked, 'ord')
+  const first = sql`(select profile_id from owners order by ord limit 1)`
+  const touch = p.seen ? touching(first, p.seen) : null
+  return sql<{ kind: string; value: string; profile_id: string; touched: string | null }>`
     with recursive owner as (
-      select q.kind, q.value, i.profile_id, q.ord from ${askedAbout(identities)}
+      select q.kind, q.value, i.profile_id, q.ord from ${asked}
       cross join lateral (
         select i.profile_id from customers.identity i where i.kind = q.kind and i.value = q.value limit 1
       ) i
@@ -124,7 +134,13 @@ async function owning(tx: Tx<CustomersTables>, identities: readonly Identity[], 
       select o.kind, o.value, coalesce(c.id, o.profile_id) as profile_id, o.ord
       from owner o left join chain c on c.start = o.profile_id and c.merged_into is null
     )${touch ? sql`, touched as (${touch})` : sql``}
-    select kind, value, profile_id, ${touch ? sql`(select id from touched)` : sql`null::text`} as touched from owners`.execute(tx)
-  const owners = new Map(rows.rows.map((r) => [identityKey({ kind: r.kind as Identity['kind'], value: r.value }), r.profile_id]))
-  return { owners, touched: rows.rows.length === 0 ? undefined : (rows.rows[0]!.touched ?? null) }
+    select kind, value, profile_id, ${touch ? sql`(select id from touched)` : sql`null::text`} as touched from owners`
+})
+
+async function owning(tx: Tx<CustomersTables>, identities: readonly Identity[], seen: Seen | null) {
+  if (identities.length === 0) return { owners: new Map<string, string>(), touched: undefined }
+  const asked = identities.map((i): [string, string] => [i.kind, i.value])
+  const rows = await owningStatement.execute(tx, { asked, seen })
+  const owners = new Map(rows.map((r) => [identityKey({ kind: r.kind as Identity['kind'], value: r.value }), r.profile_id]))
+  return { owners, touched: rows.length === 0 ? undefined : (rows[0]!.touched ?? null) }
 }
