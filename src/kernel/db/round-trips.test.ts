@@ -30,7 +30,7 @@ describe.each(engines)('transactions with a held BEGIN and a trailing COMMIT on 
   it('commits the statements and the one written with the COMMIT', async () => {
     await inTransaction(t.db, async (tx) => {
       await insert(1).execute(tx)
-      beforeCommit(tx, 'probe', () => insert(2))
+      beforeCommit(tx, 'probe', () => insert(2).compile(tx))
     })
     expect(await stored()).toEqual([1, 2])
   })
@@ -39,7 +39,7 @@ describe.each(engines)('transactions with a held BEGIN and a trailing COMMIT on 
     const failing = inTransaction(t.db, async (tx) => {
       await insert(1).execute(tx)
       // A duplicate key in the last statement: the COMMIT behind it becomes a ROLLBACK.
-      beforeCommit(tx, 'probe', () => insert(1))
+      beforeCommit(tx, 'probe', () => insert(1).compile(tx))
     })
     await expect(failing).rejects.toThrow(/duplicate key/)
     expect(await stored()).toEqual([])
@@ -72,7 +72,7 @@ describe.each(engines)('transactions with a held BEGIN and a trailing COMMIT on 
   it('keeps statements of one transaction apart from a concurrent one', async () => {
     await Promise.all([1, 2, 3, 4].map((n) => inTransaction(t.db, async (tx) => {
       await insert(n * 10).execute(tx)
-      beforeCommit(tx, 'probe', () => insert(n * 10 + 1))
+      beforeCommit(tx, 'probe', () => insert(n * 10 + 1).compile(tx))
     })))
     expect(await stored()).toEqual([10, 11, 20, 21, 30, 31, 40, 41])
   })
@@ -103,7 +103,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('round trips of a transaction on
       const before = await pid()
       const lost = inTransaction(t.db, async (tx) => {
         await sql`select 1`.execute(tx)
-        beforeCommit(tx, 'probe', () => sql`select pg_terminate_backend(pg_backend_pid())`)
+        beforeCommit(tx, 'probe', () => sql`select pg_terminate_backend(pg_backend_pid())`.compile(tx))
       })
       await expect(lost).rejects.toThrow(/terminat|connection/i)
       expect(await inTransaction(t.db, async (tx) => (await sql<{ v: number }>`select ${7}::int as v`.execute(tx)).rows[0]!.v)).toBe(7)

@@ -95,8 +95,8 @@ describe.each(engines)('statement() on %s', (engine) => {
   it('joins the statement written at commit, its placeholders renumbered', async () => {
     await inTransaction(t.db, async (tx) => {
       await insertRows.execute(tx, { rows: [{ id: 'c0', n: 100 }] })
-      const c1 = insertRows.raw({ rows: [{ id: 'c1', n: 101, tags: ['p'] }] })
-      const c2 = insertRows.raw({ rows: [{ id: 'c2', n: 102, tags: ['q'] }] })
+      const c1 = insertRows.compile({ rows: [{ id: 'c1', n: 101, tags: ['p'] }] })
+      const c2 = insertRows.compile({ rows: [{ id: 'c2', n: 102, tags: ['q'] }] })
       beforeCommit(tx, 'first', () => c1)
       beforeCommit(tx, 'second', () => c2)
     })

@@ -5,7 +5,6 @@ import {
   PostgresIntrospector,
   PostgresQueryCompiler,
   RawNode,
-  sql,
   type Compilable,
   type CompiledQuery,
   type RawBuilder,
@@ -48,7 +47,7 @@ const misuse = new TypeError(
 /** Where a compiled parameter's value comes from: the call's nth value, a constant, an array. */
 type Source = number | { constant: unknown } | { each: Source[] }
 
-type Shape = { sql: string; query: RawNode; sources: Source[]; fragments?: string[] }
+type Shape = { sql: string; query: RawNode; sources: Source[] }
 
 /**
  * A statement written with the Kysely builder or the `sql` tag whose text depends only on the
@@ -68,33 +67,23 @@ export function statement<DB, P extends object, R>(
 ) {
   const shapes = new Map<string, Shape>()
 
-  function compiledFor(p: P): { shape: Shape; values: unknown[] } {
-    const values: unknown[] = []
-    const key = shapeOf(p, values)
-    let shape = shapes.get(key)
-    if (!shape) {
-      const slots = { n: 0 }
-      const built = build(builder as Kysely<DB>, withSlots(p, slots) as P)
-      const compiled = isRawBuilder(built) ? built.compile(builder) : built.compile()
-      shape = {
-        sql: compiled.sql,
-        query: RawNode.createWithSql(compiled.sql),
-        sources: compiled.parameters.map(sourceOf),
-      }
-      if (shapes.size < mostShapes) shapes.set(key, shape)
-    }
-    return { shape, values }
-  }
-
-  function parametersOf(shape: Shape, values: readonly unknown[]) {
-    return shape.sources.map((s) => valueOf(s, values))
-  }
-
   return {
     /** The statement for `p`, compiled. */
     compile(p: P): CompiledQuery<R> {
-      const { shape, values } = compiledFor(p)
-      const parameters = parametersOf(shape, values)
+      const values: unknown[] = []
+      const key = shapeOf(p, values)
+      let shape = shapes.get(key)
+      if (!shape) {
+        const built = build(builder as Kysely<DB>, withSlots(p, { n: 0 }) as P)
+        const compiled = isRawBuilder(built) ? built.compile(builder) : built.compile()
+        shape = {
+          sql: compiled.sql,
+          query: RawNode.createWithSql(compiled.sql),
+          sources: compiled.parameters.map(sourceOf),
+        }
+        if (shapes.size < mostShapes) shapes.set(key, shape)
+      }
+      const parameters = shape.sources.map((s) => valueOf(s, values))
       return { sql: shape.sql, parameters, query: shape.query, queryId }
     },
     /** Runs the statement for `p` in `tx`; its rows. */
@@ -106,15 +95,6 @@ export function statement<DB, P extends object, R>(
       const [row] = await this.execute(tx, p)
       if (row === undefined) throw new Error('statement returned no row')
       return row
-    },
-    /** The statement for `p` as a raw builder, to be part of another (see `beforeCommit`). */
-    raw(p: P): RawBuilder<R> {
-      const { shape, values } = compiledFor(p)
-      shape.fragments ??= fragmentsOf(shape)
-      return sql<R>(
-        shape.fragments as unknown as TemplateStringsArray,
-        ...parametersOf(shape, values),
-      )
     },
   }
 }
@@ -176,23 +156,4 @@ function valueOf(source: Source, values: readonly unknown[]): unknown {
   if (typeof source === 'number') return values[source]
   if ('each' in source) return source.each.map((s) => valueOf(s, values))
   return source.constant
-}
-
-/** The text around the compiled statement's `$n` placeholders, which are numbered in order. */
-function fragmentsOf(shape: Shape): string[] {
-  const fragments: string[] = []
-  let from = 0
-  let n = 0
-  for (const match of shape.sql.matchAll(/\$(\d+)/g)) {
-    if (Number(match[1]) !== ++n) {
-      throw new Error(`unexpected placeholder ${match[0]} in ${shape.sql}`)
-    }
-    fragments.push(shape.sql.slice(from, match.index))
-    from = match.index + match[0].length
-  }
-  if (n !== shape.sources.length) {
-    throw new Error(`placeholders do not match parameters in ${shape.sql}`)
-  }
-  fragments.push(shape.sql.slice(from))
-  return fragments
 }

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely'
+import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely'
 import { commitFollows } from './prepared-client.js'
 
 /** A transaction narrowed to the tables a module owns: other modules' tables do not compile. */
@@ -40,7 +40,7 @@ export async function inTransaction<DB, T>(
         const result = await work(tx)
         const last = [...hooks.values()].flatMap((hook) => hook())
         // The COMMIT goes out with it: nothing runs between this statement and the commit.
-        if (last.length > 0) await sql`${asOneStatement(last)}${sql.raw(commitFollows)}`.execute(tx)
+        if (last.length > 0) await tx.executeQuery(asOneStatement(last))
         return result
       })
     } catch (err) {
@@ -50,7 +50,7 @@ export async function inTransaction<DB, T>(
   }
 }
 
-type Hook = () => RawBuilder<unknown> | readonly RawBuilder<unknown>[]
+type Hook = () => CompiledQuery | readonly CompiledQuery[]
 
 const commitHooks = new WeakMap<object, Map<string, Hook>>()
 
@@ -75,22 +75,43 @@ export function beforeCommit(tx: object, key: string, hook: Hook): boolean {
 /**
  * Writes rows nothing reads before the commit with the transaction's last statement (see
  * `beforeCommit`), once per `key`; outside `inTransaction`, at once. Each write is a plain
- * INSERT, UPDATE or DELETE (a `statement`'s `raw`).
+ * INSERT, UPDATE or DELETE, compiled (see `statement`).
  */
 export async function writeAtCommit(
   tx: Transaction<any>,
   key: string,
-  writes: readonly RawBuilder<unknown>[],
+  writes: readonly CompiledQuery[],
 ): Promise<void> {
   if (beforeCommit(tx, key, () => writes)) return
-  for (const w of writes) await w.execute(tx)
+  for (const w of writes) await tx.executeQuery(w)
 }
 
-function asOneStatement(statements: readonly RawBuilder<unknown>[]): RawBuilder<unknown> {
-  const main = statements.at(-1)!
-  const before = statements.slice(0, -1)
-  if (before.length === 0) return main
-  return sql`with ${sql.join(before.map((s, i) => sql`${sql.raw(`last_${i}`)} as (${s})`))} ${main}`
+// The text of each combination of last statements seen so far. Their parts come from
+// `statement`, so a transaction's last statement is one of a few texts, joined once.
+const joinedTexts = new Map<string, string>()
+const mostJoinedTexts = 1_000
+
+/**
+ * The statements as one, `with last_0 as (…), last_1 as (…) <the last one>`, each one's `$n`
+ * placeholders numbered after those of the statements before it, followed by the COMMIT.
+ */
+function asOneStatement(statements: readonly CompiledQuery[]): CompiledQuery {
+  const parameters = statements.flatMap((s) => s.parameters)
+  const key = statements.map((s) => s.sql).join('\u0000')
+  let text = joinedTexts.get(key)
+  if (text === undefined) {
+    let offset = 0
+    const texts = statements.map((s) => {
+      const renumbered = s.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)
+      offset += s.parameters.length
+      return renumbered
+    })
+    const main = texts.at(-1)!
+    const before = texts.slice(0, -1).map((t, i) => `last_${i} as (${t})`)
+    text = `${before.length > 0 ? `with ${before.join(', ')} ` : ''}${main}${commitFollows}`
+    if (joinedTexts.size < mostJoinedTexts) joinedTexts.set(key, text)
+  }
+  return CompiledQuery.raw(text, parameters)
 }
 
 /**

@@ -120,8 +120,9 @@ export async function idempotentWrite<DB, T>(
     const answered = statusOf(body)
     // The answer is stored in the statement that also writes the transaction's events, as text:
     // PostgreSQL would otherwise parse a few kilobytes of JSON per write that nothing queries.
-    const store = storeAnswer.raw({ owner, key, status: answered, response: JSON.stringify(body) })
-    if (!beforeCommit(tx, 'idempotency', () => store)) await store.execute(tx)
+    const response = JSON.stringify(body)
+    const store = storeAnswer.compile({ owner, key, status: answered, response })
+    if (!beforeCommit(tx, 'idempotency', () => store)) await tx.executeQuery(store)
     return { status: answered, body, replayed: false }
   })
 }

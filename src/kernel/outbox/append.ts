@@ -1,4 +1,4 @@
-import { sql, type RawBuilder } from 'kysely'
+import { sql, type CompiledQuery, type RawBuilder } from 'kysely'
 import type { Clock } from '../clock.js'
 import { beforeCommit, rowsOf, statement, type Tx } from '../db/index.js'
 import type { OutboxTables } from './db.js'
@@ -60,9 +60,9 @@ const inserting = statement((_db, p: { cells: unknown[][] }) =>
     order by n`),
 )
 
-function insertRows(rows: readonly Row[]): RawBuilder<unknown> {
+function insertRows(rows: readonly Row[]): CompiledQuery {
   const cells = rows.map((r) => [r.name, r.version, r.payload, r.channel, r.profileId, r.occurredAt])
-  return inserting.raw({ cells })
+  return inserting.compile({ cells })
 }
 
 /**
@@ -92,5 +92,5 @@ export async function appendEvents(tx: Tx<OutboxTables>, clock: Clock, events: r
     buffers.set(tx, fresh)
     return
   }
-  await insertRows(rows).execute(tx)
+  await tx.executeQuery(insertRows(rows))
 }

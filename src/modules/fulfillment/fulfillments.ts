@@ -94,8 +94,8 @@ export async function createFulfillments(
     ...newParcel(now),
   }))
   await writeAtCommit(tx, `fulfillment:${input.orderId}`, [
-    insertFulfillments.raw({ rows }),
-    insertLines.raw({ lines }),
+    insertFulfillments.compile({ rows }),
+    insertLines.compile({ lines }),
   ])
   return rows.map((r) => fulfillmentViewOf(r, lines))
 }

@@ -125,8 +125,8 @@ export async function recordPayment(
       at: now,
     }
     await writeAtCommit(crossModule(tx), `payment:${id}`, [
-      insertPayment.raw({ values }),
-      insertHistory.raw({ values: first }),
+      insertPayment.compile({ values }),
+      insertHistory.compile({ values: first }),
     ])
   } else {
     // The payment and the first entry of its history in one statement; with a request key, the
