@@ -102,8 +102,16 @@ function asOneStatement(statements: readonly CompiledQuery[]): CompiledQuery {
   if (text === undefined) {
     let offset = 0
     const texts = statements.map((s) => {
-      const renumbered = s.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)
-      offset += s.parameters.length
+      let placeholders = 0
+      const renumbered = s.sql.replace(/\$(\d+)/g, (_, n: string) => {
+        placeholders++
+        return `$${Number(n) + offset}`
+      })
+      // Compiled statements number each parameter once, in order; anything else is not one.
+      if (placeholders !== s.parameters.length) {
+        throw new Error(`not a compiled statement: ${s.sql}`)
+      }
+      offset += placeholders
       return renumbered
     })
     const main = texts.at(-1)!

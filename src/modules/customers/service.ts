@@ -106,8 +106,6 @@ async function insertIdentities(
   return new Set(rows.map(identityKey))
 }
 
-// A new profile and its identities in one statement; an identity another profile took meanwhile
-// is skipped (and not returned).
 const insertWithIdentities = statement(
   (
     db: Kysely<CustomersTables>,
