@@ -67,36 +67,38 @@ export function statement<DB, P extends object, R>(
 ) {
   const shapes = new Map<string, Shape>()
 
-  return {
-    /** The statement for `p`, compiled. */
-    compile(p: P): CompiledQuery<R> {
-      const values: unknown[] = []
-      const key = shapeOf(p, values)
-      let shape = shapes.get(key)
-      if (!shape) {
-        const built = build(builder as Kysely<DB>, withSlots(p, { n: 0 }) as P)
-        const compiled = isRawBuilder(built) ? built.compile(builder) : built.compile()
-        shape = {
-          sql: compiled.sql,
-          query: RawNode.createWithSql(compiled.sql),
-          sources: compiled.parameters.map(sourceOf),
-        }
-        if (shapes.size < mostShapes) shapes.set(key, shape)
+  /** The statement for `p`, compiled. */
+  function compile(p: P): CompiledQuery<R> {
+    const values: unknown[] = []
+    const key = shapeOf(p, values)
+    let shape = shapes.get(key)
+    if (!shape) {
+      const built = build(builder as Kysely<DB>, withSlots(p, { n: 0 }) as P)
+      const compiled = isRawBuilder(built) ? built.compile(builder) : built.compile()
+      shape = {
+        sql: compiled.sql,
+        query: RawNode.createWithSql(compiled.sql),
+        sources: compiled.parameters.map(sourceOf),
       }
-      const parameters = shape.sources.map((s) => valueOf(s, values))
-      return { sql: shape.sql, parameters, query: shape.query, queryId }
-    },
-    /** Runs the statement for `p` in `tx`; its rows. */
-    async execute(tx: Transaction<any> | Kysely<any>, p: P): Promise<R[]> {
-      return (await tx.executeQuery(this.compile(p))).rows
-    },
-    /** Its first row; throws when there is none. */
-    async executeTakeFirstOrThrow(tx: Transaction<any> | Kysely<any>, p: P): Promise<R> {
-      const [row] = await this.execute(tx, p)
-      if (row === undefined) throw new Error('statement returned no row')
-      return row
-    },
+      if (shapes.size < mostShapes) shapes.set(key, shape)
+    }
+    const parameters = shape.sources.map((s) => valueOf(s, values))
+    return { sql: shape.sql, parameters, query: shape.query, queryId }
   }
+
+  /** Runs the statement for `p` in `tx`; its rows. */
+  async function execute(tx: Transaction<any> | Kysely<any>, p: P): Promise<R[]> {
+    return (await tx.executeQuery(compile(p))).rows
+  }
+
+  /** Its first row; throws when there is none. */
+  async function executeTakeFirstOrThrow(tx: Transaction<any> | Kysely<any>, p: P): Promise<R> {
+    const [row] = await execute(tx, p)
+    if (row === undefined) throw new Error('statement returned no row')
+    return row
+  }
+
+  return { compile, execute, executeTakeFirstOrThrow }
 }
 
 // Read only by plugins, which these statements do not pass through.
@@ -104,6 +106,11 @@ const queryId = { queryId: 'statement' }
 
 function isRawBuilder<R>(built: Compilable<R> | RawBuilder<R>): built is RawBuilder<R> {
   return 'isRawBuilder' in built && built.isRawBuilder === true
+}
+
+/** Objects whose fields are walked; dates and byte arrays are values like strings. */
+function isRecord(p: unknown): p is Record<string, unknown> {
+  return typeof p === 'object' && p !== null && !(p instanceof Date) && !ArrayBuffer.isView(p)
 }
 
 function isPlain(value: object): boolean {
@@ -122,10 +129,10 @@ function shapeOf(p: unknown, values: unknown[]): string {
     for (const item of p) key += `,${shapeOf(item, values)}`
     return `${key}]`
   }
-  if (typeof p === 'object' && !(p instanceof Date) && !ArrayBuffer.isView(p)) {
+  if (isRecord(p)) {
     if (!isPlain(p)) throw new TypeError('statement() parameters are plain data, not builders')
     let key = '{'
-    for (const k in p) key += `${k}:${shapeOf((p as Record<string, unknown>)[k], values)},`
+    for (const k in p) key += `${k}:${shapeOf(p[k], values)},`
     return `${key}}`
   }
   values.push(p)
@@ -136,9 +143,9 @@ function shapeOf(p: unknown, values: unknown[]): string {
 function withSlots(p: unknown, slots: { n: number }): unknown {
   if (p === null || p === undefined || typeof p === 'boolean') return p
   if (Array.isArray(p)) return p.map((item) => withSlots(item, slots))
-  if (typeof p === 'object' && !(p instanceof Date) && !ArrayBuffer.isView(p)) {
+  if (isRecord(p)) {
     const copy: Record<string, unknown> = {}
-    for (const k in p) copy[k] = withSlots((p as Record<string, unknown>)[k], slots)
+    for (const k in p) copy[k] = withSlots(p[k], slots)
     return copy
   }
   return new Slot(slots.n++)
