@@ -4,7 +4,14 @@ import pino, { type Logger } from 'pino'
 import type { Config } from './config.js'
 import { ensureAdminKey } from './kernel/auth/index.js'
 import { systemClock, type Clock } from './kernel/clock.js'
-import { inTransaction, migrateToLatest, openEngine, pendingMigrations, type Engine } from './kernel/db/index.js'
+import {
+  inTransaction,
+  maintenanceTasks,
+  migrateToLatest,
+  openEngine,
+  pendingMigrations,
+  type Engine,
+} from './kernel/db/index.js'
 import { buildHttp } from './kernel/http/index.js'
 import { PeriodicRunner } from './kernel/jobs/periodic.js'
 import { OutboxDispatcher, outboxRoutes } from './kernel/outbox/index.js'
@@ -51,7 +58,8 @@ export async function assemble(engine: Engine<any>, config: Config, logger: Logg
   const dispatcher = new OutboxDispatcher(db, clock, logger)
   subscribe(dispatcher, { db, clock, logger })
   await app.register(outboxRoutes, { dispatcher, clock })
-  const runner = new PeriodicRunner(periodicTasks({ db, clock, logger }), logger)
+  const tasks = [...periodicTasks({ db, clock, logger }), ...maintenanceTasks(engine.kind, db, logger)]
+  const runner = new PeriodicRunner(tasks, logger)
   return { app, dispatcher, runner }
 }
 
