@@ -1,5 +1,7 @@
 import { sql, type Kysely } from 'kysely'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { PglitePgConnection } from '@electric-sql/pglite/node-postgres'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { openTestDatabase, type TestDatabase } from '../../../test/support/db.js'
 import { engines } from '../../../test/support/engines.js'
 import { inTransaction, planForBatch } from './transaction.js'
@@ -43,6 +45,39 @@ describe.each(engines)('prepared statements on %s', (engine) => {
     await expect(fail()).rejects.toThrow(/division by zero/)
     const row = await t.db.transaction().execute((tx) => sql<{ v: string }>`select ${'ok'}::text as v /* probe-tx */`.execute(tx))
     expect(row.rows[0]!.v).toBe('ok')
+  })
+
+  it('describes a statement’s result columns once per session and parses later answers alike', async () => {
+    const connection = engine === 'pglite' ? PglitePgConnection : pg.Connection
+    const describes = vi.spyOn(connection.prototype, 'describe')
+    try {
+      const run = (n: number) => sql<Record<string, unknown>>`
+        select ${n}::bigint as big, ${JSON.stringify({ n })}::jsonb as doc,
+               ${new Date(n * 1000)}::timestamptz as at, null::text as nothing
+        from generate_series(1, 2) /* probe-described */`.execute(t.db)
+      for (const n of [1, 2, 3]) {
+        const row = { big: n, doc: { n }, at: new Date(n * 1000), nothing: null }
+        expect((await run(n)).rows).toEqual([row, row])
+      }
+      expect(describes).toHaveBeenCalledTimes(1)
+      // Refused while binding, before any description: described again by the next execution.
+      const cast = (v: string) =>
+        sql<{ v: number }>`select ${v}::int as v /* probe-bind */`.execute(t.db)
+      await expect(cast('five')).rejects.toThrow(/invalid input syntax/)
+      expect((await cast('5')).rows).toEqual([{ v: 5 }])
+      expect((await cast('6')).rows).toEqual([{ v: 6 }])
+      // Without result columns: nothing to describe after the first time, rows still counted.
+      await sql`create temporary table probe_nodata (n int)`.execute(t.db)
+      for (const n of [1, 2]) {
+        const insert = await sql`insert into probe_nodata values (${n}) /* probe-nodata */`.execute(
+          t.db,
+        )
+        expect(insert.numAffectedRows).toBe(1n)
+      }
+      expect(describes).toHaveBeenCalledTimes(4)
+    } finally {
+      describes.mockRestore()
+    }
   })
 
   it('plans a batch transaction for its own parameters, and only that transaction', async () => {

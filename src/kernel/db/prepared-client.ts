@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import pg from 'pg'
+import { preparedQuery, type Described } from './prepared-query.js'
 
 // Statements without parameters are transaction control, DDL or text with literals inlined,
 // rarely repeated; long texts are bulk statements (an import's multi-row insert), a new text
@@ -28,6 +29,7 @@ const answered = (command: string): Promise<Result> =>
  * statements make up every hot path (an order placement is six of them), and parsing and
  * planning them anew on each call was a large share of the database's work — above all on the
  * embedded engine, where the parser and planner run as WebAssembly on the server's own thread.
+ * Their result columns are described once per session too (`preparedQuery`).
  *
  * PostgreSQL re-plans a prepared statement by itself when a table it reads changes; the one
  * thing it refuses is a changed result type for the same text, which happens only when a
@@ -45,6 +47,7 @@ const answered = (command: string): Promise<Result> =>
  */
 export class PreparingClient extends pg.Client {
   readonly #prepared = new Set<string>()
+  readonly #described = new Map<string, Described>()
   #beginHeld = false
   #commitSent: Promise<Result> | undefined
 
@@ -112,7 +115,10 @@ export class PreparingClient extends pg.Client {
       const name = statementName(text)
       if (this.#prepared.has(name) || this.#prepared.size < mostPrepared) {
         this.#prepared.add(name)
-        return super.query({ name, text, values }, callback)
+        if (callback !== undefined) return super.query({ name, text, values }, callback)
+        const { query, answer } = preparedQuery(this.#described, name, text, values)
+        super.query(query)
+        return answer
       }
     }
     return (super.query as (...a: any[]) => any)(...args)
