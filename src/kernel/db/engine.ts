@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
-import { createPgConfig } from '@electric-sql/pglite/node-postgres'
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { toSafeInteger } from '../money.js'
 import { lockDataDir } from './data-dir-lock.js'
+import { pgliteConfig } from './pglite-connection.js'
 import { PreparingClient } from './prepared-client.js'
 
 export type EngineKind = 'pglite' | 'postgres'
@@ -31,7 +31,7 @@ pg.defaults.parseInputDatesAsUTC = true
  * to concurrent transactions).
  */
 export function kyselyOnPglite<DB>(pglite: PGlite): Kysely<DB> {
-  const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1, Client: PreparingClient } as pg.PoolConfig)
+  const pool = new pg.Pool({ ...pgliteConfig(pglite), max: 1, Client: PreparingClient } as pg.PoolConfig)
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
 }
 

@@ -1,9 +1,9 @@
 import { sql, type Kysely } from 'kysely'
-import { PglitePgConnection } from '@electric-sql/pglite/node-postgres'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { openTestDatabase, type TestDatabase } from '../../../test/support/db.js'
 import { engines } from '../../../test/support/engines.js'
+import { PgliteConnection } from './pglite-connection.js'
 import { inTransaction, planForBatch } from './transaction.js'
 
 describe.each(engines)('prepared statements on %s', (engine) => {
@@ -48,7 +48,7 @@ describe.each(engines)('prepared statements on %s', (engine) => {
   })
 
   it('describes a statement’s result columns once per session and parses later answers alike', async () => {
-    const connection = engine === 'pglite' ? PglitePgConnection : pg.Connection
+    const connection = engine === 'pglite' ? PgliteConnection : pg.Connection
     const describes = vi.spyOn(connection.prototype, 'describe')
     try {
       const run = (n: number) => sql<Record<string, unknown>>`
