@@ -5,4 +5,4 @@ export { migrateToLatest, pendingMigrations, type Migrations } from './migration
 export { BatchQueue, type Settled } from './group-commit.js'
 export { rowsOf, type RowColumn } from './rows.js'
 export { statement } from './statement.js'
-export { maintainTables, maintenanceTasks, type Maintained } from './maintenance.js'
+export { maintenanceTasks } from './maintenance.js'

@@ -100,12 +100,5 @@ export class PgliteConnection extends EventEmitter {
 
 /** node-postgres client settings for an embedded PGlite, one connection shared by the pool. */
 export function pgliteConfig(pglite: PGlite) {
-  return {
-    user: 'postgres',
-    database: 'postgres',
-    password: 'unused',
-    host: 'localhost',
-    port: 5432,
-    connection: new PgliteConnection(pglite),
-  }
+  return { connection: new PgliteConnection(pglite) }
 }

@@ -80,6 +80,16 @@ describe.each(engines)('prepared statements on %s', (engine) => {
     }
   })
 
+  it('keeps a statement usable after a value that could not be sent', async () => {
+    const circular: Record<string, unknown> = {}
+    circular.self = circular
+    const run = (v: unknown) =>
+      sql<{ v: unknown }>`select ${v}::jsonb as v /* probe-unsendable */`.execute(t.db)
+    await expect(run(circular)).rejects.toThrow(/circular/i)
+    expect((await run({ a: 1 })).rows).toEqual([{ v: { a: 1 } }])
+    expect((await run({ a: 2 })).rows).toEqual([{ v: { a: 2 } }])
+  })
+
   it('plans a batch transaction for its own parameters, and only that transaction', async () => {
     const modeOf = (db: Kysely<any>) =>
       sql<{ m: string }>`select current_setting('plan_cache_mode') as m`.execute(db).then((r) => r.rows[0]!.m)

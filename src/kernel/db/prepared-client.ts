@@ -15,7 +15,8 @@ const mostPrepared = 2_000
  */
 export const commitFollows = '\n-- commit follows'
 
-// Some streams (the embedded engine's) cannot be corked; their writes then go one by one.
+// The embedded engine's connection has no socket to cork: it holds each statement's messages
+// until their Sync by itself (see PgliteConnection), and the two queries go as two calls.
 type Corkable = { cork?(): void; uncork?(): void }
 
 type Result = { command: string; rowCount: number | null; rows: unknown[]; fields: unknown[] }

@@ -24,9 +24,9 @@ type Connection = {
   describe(m: { type: 'P'; name: string }): void
   execute(m: { portal: string }): void
   sync(): void
-  close(m: object): void
 }
 
+// node-postgres's own members of a Query, which its type declarations leave out.
 type QueryInternals = {
   text: string
   name: string
@@ -38,7 +38,6 @@ type QueryInternals = {
   _canceledDueToError: Error | false
   _accumulateRows: boolean
   handleError(err: Error, connection: Connection): void
-  handleRowDescription(msg: { fields: Field[] }): void
 }
 
 const { prepareValue } = (pg as unknown as { utils: { prepareValue(v: unknown): unknown } }).utils
@@ -59,15 +58,9 @@ export function preparedQuery(
   text: string,
   values: unknown[],
 ): { query: pg.Query; answer: Promise<pg.QueryResult> } {
-  const query = Object.create(PreparedQuery.prototype) as PreparedQuery & QueryInternals
+  const query = Object.create(PreparedQuery.prototype) as PreparedQuery
   const noRowMode = undefined as never
   const result = new pg.Result(noRowMode, noRowMode) as unknown as ResultInternals
-  const known = described.get(name)
-  if (known) {
-    result.fields = known.fields as unknown as pg.FieldDef[]
-    result._parsers = known.parsers
-    result._prebuiltEmptyResultObject = known.emptyRow
-  }
   query.text = text
   query.name = name
   query.values = values
@@ -77,66 +70,76 @@ export function preparedQuery(
   query._canceledDueToError = false
   query._accumulateRows = true
   query.described = described
-  query.known = known !== undefined
   const answer = new Promise<pg.QueryResult>((resolve, reject) => {
     query.callback = (err, res) => (err ? reject(err) : resolve(res as pg.QueryResult))
   })
   return { query, answer }
 }
 
+const base = pg.Query.prototype as unknown as {
+  handleRowDescription(msg: { fields: Field[] }): void
+  handleCommandComplete(msg: unknown, connection: Connection): void
+}
+
+interface PreparedQuery extends QueryInternals {}
+
 class PreparedQuery extends pg.Query {
   declare described: Map<string, Described>
-  declare known: boolean
 
   handleRowDescription(msg: { fields: Field[] }) {
-    const self = this as unknown as QueryInternals
-    ;(pg.Query.prototype as unknown as QueryInternals).handleRowDescription.call(this, msg)
-    self._accumulateRows = true
-    this.described.set(self.name, {
+    base.handleRowDescription.call(this, msg)
+    this._accumulateRows = true
+    this.described.set(this.name, {
       fields: msg.fields,
-      parsers: self._result._parsers ?? [],
-      emptyRow: self._result._prebuiltEmptyResultObject ?? {},
+      parsers: this._result._parsers ?? [],
+      emptyRow: this._result._prebuiltEmptyResultObject ?? {},
     })
   }
 
   handleDataRow(msg: { fields: unknown[] }) {
-    const self = this as unknown as QueryInternals
-    if (self._canceledDueToError) return
+    if (this._canceledDueToError) return
     try {
-      self._result.rows.push(self._result.parseRow(msg.fields))
+      this._result.rows.push(this._result.parseRow(msg.fields))
     } catch (err) {
-      self._canceledDueToError = err as Error
+      this._canceledDueToError = err as Error
     }
   }
 
-  // Statements without result columns get no RowDescription: described as such once answered.
-  handleReadyForQuery(connection: Connection) {
-    const self = this as unknown as QueryInternals
-    if (self._canceledDueToError) return self.handleError(self._canceledDueToError, connection)
-    if (!this.known && !this.described.has(self.name) && self._result.fields.length === 0)
-      this.described.set(self.name, { fields: [], parsers: [], emptyRow: {} })
-    self.callback(null, self._results)
+  // Completed without a RowDescription before it: a statement without result columns.
+  handleCommandComplete(msg: unknown, connection: Connection) {
+    base.handleCommandComplete.call(this, msg, connection)
+    if (!this.described.has(this.name))
+      this.described.set(this.name, { fields: [], parsers: [], emptyRow: {} })
   }
 
   prepare(connection: Connection) {
-    const self = this as unknown as QueryInternals
+    const { name, text, values } = this
+    // Decided when written, not when made: a query queued behind another of the same statement
+    // finds it described by then.
+    const known = this.described.get(name)
+    if (known) {
+      this._result.fields = known.fields as unknown as pg.FieldDef[]
+      this._result._parsers = known.parsers
+      this._result._prebuiltEmptyResultObject = known.emptyRow
+    }
     if (
-      connection.parsedStatements[self.name] === undefined &&
-      connection.submittedNamedStatements[self.name] === undefined
+      connection.parsedStatements[name] === undefined &&
+      connection.submittedNamedStatements[name] === undefined
     ) {
-      connection.parse({ text: self.text, name: self.name })
-      connection.submittedNamedStatements[self.name] = self.text
+      connection.parse({ text, name })
+      connection.submittedNamedStatements[name] = text
     }
     try {
-      const { name: statement, values } = self
-      connection.bind({ portal: '', statement, values, valueMapper: prepareValue })
+      connection.bind({ portal: '', statement: name, values, valueMapper: prepareValue })
     } catch (err) {
-      connection.close({ type: 'S', name: self.name })
+      // A value that cannot be sent (node-postgres's own Query also closes the statement here,
+      // yet still counts it as parsed, so every later execution in the session would fail):
+      // the statement stays prepared for the next call.
       connection.sync()
-      self.handleError(err as Error, connection)
+      this.handleError(err as Error, connection)
       return
     }
-    if (!this.known) connection.describe({ type: 'P', name: '' })
+    if (!known) connection.describe({ type: 'P', name: '' })
     connection.execute({ portal: '' })
     connection.sync()
   }
