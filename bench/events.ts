@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs'
-import http from 'node:http'
 import { pathToFileURL } from 'node:url'
 import { createTouchpoints, inParallel, sleep, type Touchpoint } from '../test/process/fixtures.js'
 import pg from 'pg'
-import { httpRequest, startServerProcess, type ServerProcess } from '../test/support/server-process.js'
+import { adminKey, httpRequest, startServerProcess, type ServerProcess } from '../test/support/server-process.js'
 import { benchTargets, type BenchTarget } from './lib/engines.js'
 import { closedLoop, openLoop, type LoadResult, type Outcome } from './lib/load.js'
+import { LoadClient } from './lib/load-client.js'
 import { waitUntilDelivered } from './lib/outbox.js'
 import { machine, printTable, resultsDir, type Check } from './lib/report.js'
 
@@ -170,17 +170,19 @@ function percentiles(values: number[]) {
   return { p50Ms: at(50), p99Ms: at(99), maxMs: sorted[sorted.length - 1] ?? NaN }
 }
 
+const bearer = (sender: Touchpoint) => ({ authorization: `Bearer ${sender.key}` })
+
 async function measureIngestion(server: ServerProcess, senders: Touchpoint[], waiting: Backlog) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: settings.concurrency })
+  const client = new LoadClient(server.url)
   const send = (run: string) => async (i: number): Promise<Outcome> => {
     const batch = eventsBatch(settings.batch, run, 'shop', settings.visitors)
-    const reply = await httpRequest(server.url, 'POST', '/v1/batch', { batch }, { key: senders[i % senders.length]!.key, agent })
-    return { ok: reply.status === 200, status: reply.status }
+    const status = await client.send('POST', '/v1/batch', { batch }, bearer(senders[i % senders.length]!))
+    return { ok: status === 200, status }
   }
   await closedLoop({ concurrency: settings.concurrency, seconds: 2, send: send('warm') })
   await waitUntilProcessed(waiting)
   const result = await closedLoop({ concurrency: settings.concurrency, seconds: settings.seconds, send: send('thru') })
-  agent.destroy()
+  client.close()
   const backlogDrainSeconds = await waitUntilProcessed(waiting)
   const deliveryDrainSeconds = (await waitUntilDelivered(server)).seconds
   return { ingestion: { ...result, eventsPerSecond: result.rate * settings.batch }, backlogDrainSeconds, deliveryDrainSeconds }
@@ -189,7 +191,7 @@ async function measureIngestion(server: ServerProcess, senders: Touchpoint[], wa
 async function measureLatency(server: ServerProcess, senders: Touchpoint[], waiting: Backlog) {
   const segmentId = await defineBrowsingSegment(server)
   await waitUntilDelivered(server)
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
+  const client = new LoadClient(server.url)
   const acknowledged = new Map<string, number>()
   // The page views of first-time visitors: each makes its visitor enter the segment.
   const firstViews = new Set<string>()
@@ -198,17 +200,17 @@ async function measureLatency(server: ServerProcess, senders: Touchpoint[], wait
     seconds: settings.latencySeconds,
     send: async (i) => {
       const batch = eventsBatch(settings.latencyBatch, 'lat', 'shop', settings.visitors, settings.newVisitorEvery)
-      const reply = await httpRequest(server.url, 'POST', '/v1/batch', { batch }, { key: senders[i % senders.length]!.key, agent })
+      const status = await client.send('POST', '/v1/batch', { batch }, bearer(senders[i % senders.length]!))
       const at = Date.now()
-      if (reply.status === 200)
+      if (status === 200)
         for (const m of batch) {
           acknowledged.set(m.messageId, at)
           if (m.type === 'page' && m.anonymousId.startsWith('lat-new-')) firstViews.add(m.messageId)
         }
-      return { ok: reply.status === 200, status: reply.status }
+      return { ok: status === 200, status }
     },
   })
-  agent.destroy()
+  client.close()
   await waitUntilProcessed(waiting)
   await waitUntilDelivered(server)
   const processed = await processedEvents(server, 'lat-', acknowledged.size)
@@ -237,15 +239,15 @@ async function measureLookups(server: ServerProcess, senders: Touchpoint[], wait
     if (reply.status !== 200) throw new Error(`seeding phones answered ${reply.status}`)
   })
   await waitUntilProcessed(waiting)
-  const agent = new http.Agent({ keepAlive: true, maxSockets: settings.lookupConcurrency })
+  const client = new LoadClient(server.url, { authorization: `Bearer ${adminKey}` })
   const lookup = async (): Promise<Outcome> => {
     const phone = phoneOf(Math.floor(Math.random() * settings.lookupProfiles))
-    const reply = await httpRequest(server.url, 'GET', `/v1/customers?identity=${encodeURIComponent(`phone:${phone}`)}`, undefined, { agent })
-    return { ok: reply.status === 200, status: reply.status }
+    const status = await client.send('GET', `/v1/customers?identity=${encodeURIComponent(`phone:${phone}`)}`)
+    return { ok: status === 200, status }
   }
   await closedLoop({ concurrency: settings.lookupConcurrency, seconds: 2, send: lookup })
   const result = await closedLoop({ concurrency: settings.lookupConcurrency, seconds: settings.lookupSeconds, send: lookup })
-  agent.destroy()
+  client.close()
   return result
 }
 

@@ -1,8 +1,7 @@
-import http from 'node:http'
 import { pathToFileURL } from 'node:url'
-import { httpRequest, type ServerProcess } from '../test/support/server-process.js'
 import { benchTargets, type BenchTarget } from './lib/engines.js'
 import { closedLoop, openLoop, type LoadResult, type Outcome } from './lib/load.js'
+import { LoadClient } from './lib/load-client.js'
 import { waitUntilDelivered } from './lib/outbox.js'
 import { measureRawSql, type RawSqlResult } from './lib/raw-sql.js'
 import { machine, printTable, resultsDir, writeBarChart, writeResult, type Check } from './lib/report.js'
@@ -49,17 +48,15 @@ export type InventoryBenchResult = {
   checks: Check[]
 }
 
-function reserveOne(server: ServerProcess, agent: http.Agent, key: string, sku: () => string) {
+function reserveOne(client: LoadClient, sku: () => string) {
   let n = 0
   return async (): Promise<Outcome> => {
-    const reply = await httpRequest(
-      server.url,
-      'POST',
-      '/v1/inventory/reservations',
-      { lines: [{ sku: sku(), quantity: 1 }], ttlSeconds: 3600, reference: `bench-${process.pid}-${n++}` },
-      { key, agent },
-    )
-    return { ok: reply.status === 201, status: reply.status }
+    const status = await client.send('POST', '/v1/inventory/reservations', {
+      lines: [{ sku: sku(), quantity: 1 }],
+      ttlSeconds: 3600,
+      reference: `bench-${process.pid}-${n++}`,
+    })
+    return { ok: status === 201, status }
   }
 }
 
@@ -70,28 +67,28 @@ async function measureServer(target: BenchTarget) {
   for (let i = 0; i < settings.skus; i++) stock.set(skuAt(i), 1_000_000)
   const { server, key, seconds: seedSeconds } = await seedThroughCli(target.server, location, stock)
   try {
-    const agent = new http.Agent({ keepAlive: true, maxSockets: settings.concurrency })
-    const uncontendedSend = reserveOne(server, agent, key, randomSku)
+    const client = new LoadClient(server.url, { authorization: `Bearer ${key}` })
+    const anonymous = new LoadClient(server.url)
+    const uncontendedSend = reserveOne(client, randomSku)
     await closedLoop({ concurrency: settings.concurrency, seconds: 2, send: uncontendedSend })
     // HTTP alone, no database: a rate no figure below can exceed on this machine.
     const httpFloor = await closedLoop({
       concurrency: settings.concurrency,
       seconds: 3,
       send: async () => {
-        const reply = await httpRequest(server.url, 'GET', '/health', undefined, { key: null, agent })
-        return { ok: reply.status === 200, status: reply.status }
+        const status = await anonymous.send('GET', '/health')
+        return { ok: status === 200, status }
       },
     })
     const reservationsContended = await closedLoop({
       concurrency: settings.concurrency,
       seconds: settings.seconds,
-      send: reserveOne(server, agent, key, () => hotSku),
+      send: reserveOne(client, () => hotSku),
     })
     const reservationsUncontended = await closedLoop({ concurrency: settings.concurrency, seconds: settings.seconds, send: uncontendedSend })
-    const readAgent = new http.Agent({ keepAlive: true, maxSockets: 128 })
     const readOne = async (): Promise<Outcome> => {
-      const reply = await httpRequest(server.url, 'GET', `/v1/inventory/${randomSku()}`, undefined, { key, agent: readAgent })
-      return { ok: reply.status === 200, status: reply.status }
+      const status = await client.send('GET', `/v1/inventory/${randomSku()}`)
+      return { ok: status === 200, status }
     }
     // The reservation runs may leave a backlog of events for the outbox consumers (a slow
     // machine lags more); on the embedded engine reads would wait behind those deliveries for
@@ -102,8 +99,8 @@ async function measureServer(target: BenchTarget) {
     // stall to every request queued behind it, which is not the steady state asked about.
     await openLoop({ rate: settings.readRate, seconds: 2, send: readOne })
     const stockReads = await openLoop({ rate: settings.readRate, seconds: settings.readSeconds, send: readOne })
-    agent.destroy()
-    readAgent.destroy()
+    client.close()
+    anonymous.close()
     return { seedSeconds, httpFloor, reservationsContended, reservationsUncontended, backlogBeforeReads, stockReads }
   } finally {
     const exit = await server.stop()

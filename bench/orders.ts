@@ -1,8 +1,7 @@
-import http from 'node:http'
 import { pathToFileURL } from 'node:url'
-import { httpRequest, type ServerProcess } from '../test/support/server-process.js'
 import { benchTargets, type BenchTarget } from './lib/engines.js'
 import { closedLoop, openLoop, type LoadResult, type Outcome } from './lib/load.js'
+import { LoadClient } from './lib/load-client.js'
 import { machine, machineBusyMs, printTable, resultsDir, writeBarChart, writeResult, type Check } from './lib/report.js'
 import { seedThroughCli } from './lib/seed.js'
 
@@ -43,13 +42,12 @@ export type OrdersBenchResult = {
 }
 
 /** One order of 1–3 random SKUs for one of `customers` people (new ones are created). */
-function placeOne(server: ServerProcess, agent: http.Agent, key: string, run: string) {
+function placeOne(client: LoadClient, run: string) {
   return async (i: number): Promise<Outcome> => {
     const count = 1 + (i % 3)
     const picked = new Set<string>()
     while (picked.size < count) picked.add(skuAt(Math.floor(Math.random() * settings.skus)))
-    const reply = await httpRequest(
-      server.url,
+    const status = await client.send(
       'POST',
       '/v1/orders',
       {
@@ -58,9 +56,9 @@ function placeOne(server: ServerProcess, agent: http.Agent, key: string, run: st
         fulfillment: { method: 'ship', address: { line1: `${i} Bench street`, city: 'Athens', country: 'GR' } },
         payment: { method: 'cash_on_delivery' },
       },
-      { key, agent, headers: { 'idempotency-key': `${run}-${i}` } },
+      { 'idempotency-key': `${run}-${i}` },
     )
-    return { ok: reply.status === 201, status: reply.status }
+    return { ok: status === 201, status }
   }
 }
 
@@ -70,17 +68,17 @@ async function benchEngine(target: BenchTarget): Promise<OrdersBenchResult> {
   for (let i = 0; i < settings.skus; i++) stock.set(skuAt(i), 1_000_000)
   const { server, key, seconds: seedSeconds } = await seedThroughCli(target.server, location, stock)
   try {
-    const agent = new http.Agent({ keepAlive: true, maxSockets: settings.concurrency * 2 })
+    const client = new LoadClient(server.url, { authorization: `Bearer ${key}` })
     // Warm-up, not measured: sockets, compiled paths, and the first customers created.
-    await closedLoop({ concurrency: settings.concurrency, seconds: 3, send: placeOne(server, agent, key, 'warm') })
+    await closedLoop({ concurrency: settings.concurrency, seconds: 3, send: placeOne(client, 'warm') })
     process.stdout.write(`[${target.engine}] closed loop, ${settings.concurrency} clients, ${settings.seconds} s…\n`)
     const busyBefore = machineBusyMs()
-    const throughput = await closedLoop({ concurrency: settings.concurrency, seconds: settings.seconds, send: placeOne(server, agent, key, 'closed') })
+    const throughput = await closedLoop({ concurrency: settings.concurrency, seconds: settings.seconds, send: placeOne(client, 'closed') })
     const cpuMsPerOrder = (machineBusyMs() - busyBefore) / Math.max(throughput.ok, 1)
     const offered = targetRate[target.engine] / 2
     process.stdout.write(`[${target.engine}] open loop at ${offered}/s, ${settings.seconds} s…\n`)
-    const atHalf = await openLoop({ rate: offered, seconds: settings.seconds, send: placeOne(server, agent, key, 'open') })
-    agent.destroy()
+    const atHalf = await openLoop({ rate: offered, seconds: settings.seconds, send: placeOne(client, 'open') })
+    client.close()
     const target_ = targetRate[target.engine]
     const checks: Check[] = [
       { name: 'orders placed, closed loop', value: throughput.rate, unit: '/s', target: `≥ ${target_}/s`, met: throughput.rate >= target_ },
