@@ -198,6 +198,24 @@ describe.each(engines)('orders on %s', (engine) => {
     expect(other.json().type).toBe('https://omnia.dev/problems/idempotency-key-reused')
   })
 
+  it('replays a placement retried after its last unit is gone, and the same key elsewhere', async () => {
+    const body = direct({ lines: [{ sku: 'MUG-1', quantity: 1 }] })
+    const first = await placeOrder(s.t, keys.web, body, 'last-mug')
+    expect(first.statusCode, first.body).toBe(201)
+    // The retry's own attempt would now find no MUG-1 to ship: it answers the first order.
+    const again = await placeOrder(s.t, keys.web, body, 'last-mug')
+    expect(again.statusCode).toBe(201)
+    expect(again.headers['idempotent-replayed']).toBe('true')
+    expect(again.body).toBe(first.body)
+    const reused = await placeOrder(s.t, keys.web, direct(), 'last-mug')
+    expect(reused.statusCode).toBe(409)
+    expect(reused.json().type).toBe('https://omnia.dev/problems/idempotency-key-reused')
+    // Another touchpoint's key is another namespace: its order is refused for lack of stock.
+    const elsewhere = await placeOrder(s.t, keys.app, body, 'last-mug')
+    expect(elsewhere.json().type).toBe('https://omnia.dev/problems/insufficient-stock')
+    expect(await orderCounts(s.t.db)).toMatchObject({ orders: 1, reservations: 1, payments: 1 })
+  })
+
   it('authorizes a card once when its checkout is retried concurrently', async () => {
     const body = direct({ payment: { method: 'card', card: card(cards.visa) } })
     const answers = await Promise.all(

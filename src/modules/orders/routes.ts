@@ -55,6 +55,8 @@ export function orderRoutes(provider: PaymentProvider): ModuleRoutes {
       async (req, reply) => {
         requireIdempotencyKey(req, 'a retry must not place a second order')
         const origin = originOf(req)
+        // Nothing leaves the database before the commit (a card is authorised after it), so
+        // the key is written with the commit.
         const placed = await idempotentWrite(req, deps, 201, async (tx) => {
           const order = await placeOrder(tx, clock, provider, origin, req.body)
           await recordAudit(
@@ -65,7 +67,7 @@ export function orderRoutes(provider: PaymentProvider): ModuleRoutes {
             req.id,
           )
           return order
-        })
+        }, 'at-commit')
         let order = placed.body
         if (order.status === 'pending_payment') {
           // A replay may find the authorisation finished meanwhile; the order then says so.
