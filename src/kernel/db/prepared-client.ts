@@ -27,7 +27,7 @@ const answered = (command: string): Promise<Result> =>
 /**
  * A node-postgres client that prepares each parameterised statement once per session, under a
  * name derived from its text, and afterwards only binds and executes it. The same few dozen
- * statements make up every hot path (an order placement is six of them), and parsing and
+ * statements make up every hot path (an order placement is five or six of them), and parsing and
  * planning them anew on each call was a large share of the database's work — above all on the
  * embedded engine, where the parser and planner run as WebAssembly on the server's own thread.
  * Their result columns are described once per session too (`preparedQuery`).
