@@ -132,7 +132,8 @@ export async function sendWrite<DB, T>(
  * insert would have); any failure of a keyed write looks for a committed answer under its key
  * and replays that instead (a retry that finds the last unit taken by its own first attempt).
  * Only for work that changes nothing outside the database before it commits, since a duplicate
- * runs it to the end: a provider call inside the transaction needs the key claimed first.
+ * runs it to the end: a provider call inside the transaction needs the key claimed first. What
+ * a duplicate draws from a sequence (an order number) stays used, as after any rollback.
  */
 export async function idempotentWrite<DB, T>(
   req: FastifyRequest,
