@@ -5,7 +5,7 @@ import pg from 'pg'
 import { adminKey, httpRequest, startServerProcess, type ServerProcess } from '../test/support/server-process.js'
 import { benchTargets, type BenchTarget } from './lib/engines.js'
 import { closedLoop, openLoop, type LoadResult, type Outcome } from './lib/load.js'
-import { LoadClient } from './lib/load-client.js'
+import { bearer, LoadClient } from './lib/load-client.js'
 import { waitUntilDelivered } from './lib/outbox.js'
 import { machine, printTable, resultsDir, type Check } from './lib/report.js'
 
@@ -170,13 +170,11 @@ function percentiles(values: number[]) {
   return { p50Ms: at(50), p99Ms: at(99), maxMs: sorted[sorted.length - 1] ?? NaN }
 }
 
-const bearer = (sender: Touchpoint) => ({ authorization: `Bearer ${sender.key}` })
-
 async function measureIngestion(server: ServerProcess, senders: Touchpoint[], waiting: Backlog) {
   const client = new LoadClient(server.url)
   const send = (run: string) => async (i: number): Promise<Outcome> => {
     const batch = eventsBatch(settings.batch, run, 'shop', settings.visitors)
-    const status = await client.send('POST', '/v1/batch', { batch }, bearer(senders[i % senders.length]!))
+    const status = await client.send('POST', '/v1/batch', { batch }, bearer(senders[i % senders.length]!.key))
     return { ok: status === 200, status }
   }
   await closedLoop({ concurrency: settings.concurrency, seconds: 2, send: send('warm') })
@@ -200,7 +198,7 @@ async function measureLatency(server: ServerProcess, senders: Touchpoint[], wait
     seconds: settings.latencySeconds,
     send: async (i) => {
       const batch = eventsBatch(settings.latencyBatch, 'lat', 'shop', settings.visitors, settings.newVisitorEvery)
-      const status = await client.send('POST', '/v1/batch', { batch }, bearer(senders[i % senders.length]!))
+      const status = await client.send('POST', '/v1/batch', { batch }, bearer(senders[i % senders.length]!.key))
       const at = Date.now()
       if (status === 200)
         for (const m of batch) {
@@ -239,7 +237,7 @@ async function measureLookups(server: ServerProcess, senders: Touchpoint[], wait
     if (reply.status !== 200) throw new Error(`seeding phones answered ${reply.status}`)
   })
   await waitUntilProcessed(waiting)
-  const client = new LoadClient(server.url, { authorization: `Bearer ${adminKey}` })
+  const client = new LoadClient(server.url, bearer(adminKey))
   const lookup = async (): Promise<Outcome> => {
     const phone = phoneOf(Math.floor(Math.random() * settings.lookupProfiles))
     const status = await client.send('GET', `/v1/customers?identity=${encodeURIComponent(`phone:${phone}`)}`)

@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url'
 import { benchTargets, type BenchTarget } from './lib/engines.js'
 import { closedLoop, openLoop, type LoadResult, type Outcome } from './lib/load.js'
-import { LoadClient } from './lib/load-client.js'
+import { bearer, LoadClient } from './lib/load-client.js'
 import { waitUntilDelivered } from './lib/outbox.js'
 import { measureRawSql, type RawSqlResult } from './lib/raw-sql.js'
 import { machine, printTable, resultsDir, writeBarChart, writeResult, type Check } from './lib/report.js'
@@ -67,7 +67,7 @@ async function measureServer(target: BenchTarget) {
   for (let i = 0; i < settings.skus; i++) stock.set(skuAt(i), 1_000_000)
   const { server, key, seconds: seedSeconds } = await seedThroughCli(target.server, location, stock)
   try {
-    const client = new LoadClient(server.url, { authorization: `Bearer ${key}` })
+    const client = new LoadClient(server.url, bearer(key))
     const anonymous = new LoadClient(server.url)
     const uncontendedSend = reserveOne(client, randomSku)
     await closedLoop({ concurrency: settings.concurrency, seconds: 2, send: uncontendedSend })

@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url'
 import { benchTargets, type BenchTarget } from './lib/engines.js'
 import { closedLoop, openLoop, type LoadResult, type Outcome } from './lib/load.js'
-import { LoadClient } from './lib/load-client.js'
+import { bearer, LoadClient } from './lib/load-client.js'
 import { machine, machineBusyMs, printTable, resultsDir, writeBarChart, writeResult, type Check } from './lib/report.js'
 import { seedThroughCli } from './lib/seed.js'
 
@@ -68,7 +68,7 @@ async function benchEngine(target: BenchTarget): Promise<OrdersBenchResult> {
   for (let i = 0; i < settings.skus; i++) stock.set(skuAt(i), 1_000_000)
   const { server, key, seconds: seedSeconds } = await seedThroughCli(target.server, location, stock)
   try {
-    const client = new LoadClient(server.url, { authorization: `Bearer ${key}` })
+    const client = new LoadClient(server.url, bearer(key))
     // Warm-up, not measured: sockets, compiled paths, and the first customers created.
     await closedLoop({ concurrency: settings.concurrency, seconds: 3, send: placeOne(client, 'warm') })
     process.stdout.write(`[${target.engine}] closed loop, ${settings.concurrency} clients, ${settings.seconds} s…\n`)

@@ -1,5 +1,10 @@
 import net from 'node:net'
 
+type Headers = Record<string, string>
+
+/** The header that sends an API key. */
+export const bearer = (key: string): Headers => ({ authorization: `Bearer ${key}` })
+
 /**
  * The load generator's HTTP/1.1 client: keep-alive sockets that each carry one request at a
  * time, requests written as one buffer, answers read up to their status and Content-Length and
@@ -13,19 +18,22 @@ export class LoadClient {
   readonly #idle: Conn[] = []
   readonly #open = new Set<Conn>()
 
-  constructor(baseUrl: string, readonly defaultHeaders: Record<string, string> = {}) {
+  constructor(baseUrl: string, readonly defaultHeaders: Headers = {}) {
     const url = new URL(baseUrl)
     this.#host = url.hostname
     this.#port = Number(url.port)
   }
 
   /** Sends one request on an idle socket (a new one when none is idle); answers its status. */
-  async send(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<number> {
+  async send(method: string, path: string, body?: unknown, headers: Headers = {}): Promise<number> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body))
     let head = `${method} ${path} HTTP/1.1\r\nhost: ${this.#host}:${this.#port}\r\n`
-    for (const [name, value] of Object.entries({ ...this.defaultHeaders, ...headers })) head += `${name}: ${value}\r\n`
+    for (const [name, value] of Object.entries({ ...this.defaultHeaders, ...headers })) {
+      head += `${name}: ${value}\r\n`
+    }
     if (payload) head += `content-type: application/json\r\ncontent-length: ${payload.length}\r\n`
-    const request = payload ? Buffer.concat([Buffer.from(`${head}\r\n`), payload]) : Buffer.from(`${head}\r\n`)
+    const start = Buffer.from(`${head}\r\n`)
+    const request = payload ? Buffer.concat([start, payload]) : start
     let conn = this.#idle.pop()
     while (conn?.closed) conn = this.#idle.pop()
     conn ??= await this.#connect()

@@ -79,6 +79,8 @@ export class PgliteConnection extends EventEmitter {
     this.#send(serialize.copyFail(message))
   }
 
+  // Answers still pending reach no one once the client has ended; node-postgres registers its
+  // wait for 'end' after calling this, so that listener hears the event.
   end() {
     this.#calls = this.#calls.then(() => this.emit('end'))
     for (const event of this.eventNames()) if (event !== 'newListener') this.removeAllListeners(event)

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { sql, type Kysely, type Transaction } from 'kysely'
+import { sql, type CompiledQuery, type Kysely, type Transaction } from 'kysely'
 import type { Clock } from '../clock.js'
 import { configurationChanged } from '../config-cache.js'
-import { beforeCommit, inTransaction, statement } from '../db/index.js'
+import { inTransaction, statement, writeAtCommit } from '../db/index.js'
 import { DomainError, validationFailed } from '../errors.js'
 
 export type IdempotencyTables = {
@@ -81,7 +81,8 @@ type Stored = IdempotencyTables['kernel.idempotency_key']
 /** The stored answer as a replay; `idempotency-key-reused` when it answered another request. */
 function replayOf<T>(stored: Stored, key: string, hash: string, statusOf: (result: T) => number) {
   if (stored.request_hash !== hash) {
-    throw new DomainError('idempotency-key-reused', `Idempotency-Key ${key} was used with another request`)
+    const message = `Idempotency-Key ${key} was used with another request`
+    throw new DomainError('idempotency-key-reused', message)
   }
   const body = JSON.parse(stored.response ?? 'null') as T
   return { status: stored.status ?? statusOf(body), body, replayed: true }
@@ -151,17 +152,22 @@ export async function idempotentWrite<DB, T>(
   const owner = req.principal.keyId
   const hash = requestHash(req)
   const db = deps.db as unknown as Kysely<IdempotencyTables>
+  // Does the work, then stores its answer with the transaction's last statement, as text:
+  // PostgreSQL would otherwise parse a few kilobytes of JSON per write that nothing queries.
+  type Store = (status: number, response: string) => CompiledQuery
+  const answer = async (tx: Transaction<IdempotencyTables>, store: Store) => {
+    const body = await work(tx as unknown as Transaction<DB>)
+    const answered = statusOf(body)
+    await writeAtCommit(tx, 'idempotency', [store(answered, JSON.stringify(body))])
+    return { status: answered, body, replayed: false }
+  }
   if (claim === 'at-commit') {
     try {
-      return await inTransaction(db, async (tx) => {
-        const body = await work(tx as unknown as Transaction<DB>)
-        const answered = statusOf(body)
-        const response = JSON.stringify(body)
-        const at = deps.clock.now()
-        const record = recordAnswer.compile({ owner, key, hash, status: answered, response, at })
-        if (!beforeCommit(tx, 'idempotency', () => record)) await tx.executeQuery(record)
-        return { status: answered, body, replayed: false }
-      })
+      return await inTransaction(db, (tx) =>
+        answer(tx, (status, response) =>
+          recordAnswer.compile({ owner, key, hash, status, response, at: deps.clock.now() }),
+        ),
+      )
     } catch (err) {
       const stored = await storedAnswer(db, owner, key).catch(() => undefined)
       if (!stored) throw err
@@ -175,14 +181,7 @@ export async function idempotentWrite<DB, T>(
       if (!stored) throw new Error(`Idempotency-Key ${key} neither claimed nor stored`)
       return replayOf(stored, key, hash, statusOf)
     }
-    const body = await work(tx as unknown as Transaction<DB>)
-    const answered = statusOf(body)
-    // The answer is stored in the statement that also writes the transaction's events, as text:
-    // PostgreSQL would otherwise parse a few kilobytes of JSON per write that nothing queries.
-    const response = JSON.stringify(body)
-    const store = storeAnswer.compile({ owner, key, status: answered, response })
-    if (!beforeCommit(tx, 'idempotency', () => store)) await tx.executeQuery(store)
-    return { status: answered, body, replayed: false }
+    return answer(tx, (status, response) => storeAnswer.compile({ owner, key, status, response }))
   })
 }
 
