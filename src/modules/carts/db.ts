@@ -25,6 +25,8 @@ export type CartTable = {
   fulfillment_method: FulfillmentMethod
   // The store for pickup and curbside; null when shipping.
   fulfillment_location: string | null
+  // The coupon code applied (in capitals); whether it applies is decided on every view.
+  coupon: Generated<string | null>
   last_activity_at: Date
   abandoned_at: Date | null
   created_at: Date

@@ -9,6 +9,8 @@ export const CartChange = z.enum([
   'line_changed',
   'line_removed',
   'fulfillment_set',
+  'coupon_applied',
+  'coupon_removed',
   'identified',
   'merged_in',
   'split_off',

@@ -4,7 +4,7 @@ export { closeCart, createCart, customerCart, findCart, setFulfillment } from '.
 export { addLine, removeLine, setLineQuantity } from './lines.js'
 export { identifyCart } from './identify.js'
 export { abandonIdle, abandonIdleCarts, cartTasks } from './abandonment.js'
-export { cartViewOf, discountOf } from './views.js'
+export { cartViewOf, linesOf, type Viewer } from './views.js'
 export { cartEvents, CartUpdated, CartAbandoned, CartMerged, CartChange } from './events.js'
 export type { CartsTables, CartStatus, FulfillmentMethod } from './db.js'
 export type { CartView, CartLineView, CreateCartBody, AddLineBody, FulfillmentBody, IdentifyBody } from './schema.js'

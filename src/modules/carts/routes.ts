@@ -3,6 +3,7 @@ import { channelOf, recordAudit } from '../../kernel/auth/index.js'
 import { crossModule, inTransaction, type Tx } from '../../kernel/db/index.js'
 import { sendWrite, type ModuleRoutes } from '../../kernel/http/index.js'
 import { createCart, customerCart, findCart, setFulfillment } from './carts.js'
+import { applyCoupon, removeCoupon } from './coupons.js'
 import type { CartRow, CartsTables } from './db.js'
 import { identifyCart } from './identify.js'
 import { addLine, removeLine, setLineQuantity } from './lines.js'
@@ -10,6 +11,7 @@ import {
   AddLineBody,
   CartParams,
   CartView,
+  CouponBody,
   CreateCartBody,
   CustomerCartParams,
   FulfillmentBody,
@@ -17,16 +19,18 @@ import {
   LineParams,
   SetLineBody,
 } from './schema.js'
-import { cartViewOf } from './views.js'
+import { cartViewOf, type Viewer } from './views.js'
 
 const tags = ['carts']
+
+const viewerOf = (req: FastifyRequest): Viewer => ({ channel: channelOf(req.principal), store: req.principal.location })
 
 export const cartRoutes: ModuleRoutes = async (app, deps) => {
   const { db, clock } = deps
 
   /** Audits a staff change (a call-centre agent's, a clerk's) and answers the cart as the caller sees it. */
-  async function answer(tx: Tx<CartsTables>, req: FastifyRequest, cart: CartRow, action: string) {
-    const view = await cartViewOf(tx, cart, channelOf(req.principal))
+  async function answer(tx: Tx<CartsTables>, req: FastifyRequest, cart: CartRow, action: string, seen?: CartView) {
+    const view = seen ?? (await cartViewOf(tx, clock, cart, viewerOf(req)))
     await recordAudit(crossModule(tx), clock, req.principal, { action, resource: 'cart', resourceId: cart.id, after: view }, req.id)
     return view
   }
@@ -52,7 +56,7 @@ export const cartRoutes: ModuleRoutes = async (app, deps) => {
     '/v1/carts/:id',
     { schema: { tags, params: CartParams, response: { 200: CartView } }, config: { scope: 'carts:read' } },
     async (req) =>
-      inTransaction(db, async (tx) => cartViewOf(tx, await findCart(tx, req.params.id), channelOf(req.principal))),
+      inTransaction(db, async (tx) => cartViewOf(tx, clock, await findCart(tx, req.params.id), viewerOf(req))),
   )
   app.get(
     '/v1/customers/:id/cart',
@@ -66,7 +70,7 @@ export const cartRoutes: ModuleRoutes = async (app, deps) => {
       config: { scope: 'carts:read' },
     },
     async (req) =>
-      inTransaction(db, async (tx) => cartViewOf(tx, await customerCart(tx, req.params.id), channelOf(req.principal))),
+      inTransaction(db, async (tx) => cartViewOf(tx, clock, await customerCart(tx, req.params.id), viewerOf(req))),
   )
   app.post(
     '/v1/carts/:id/lines',
@@ -102,6 +106,34 @@ export const cartRoutes: ModuleRoutes = async (app, deps) => {
       sendWrite(req, reply, deps, 200, async (tx) => {
         const cart = await setFulfillment(tx, clock, req.params.id, req.body, channelOf(req.principal))
         return answer(tx, req, cart, 'cart.fulfillment_set')
+      }),
+  )
+  app.put(
+    '/v1/carts/:id/coupon',
+    {
+      schema: {
+        tags,
+        description:
+          "Applies a coupon code, replacing any other. A code that cannot be used is refused (422 with the reason); one that waits on the cart (a minimum spend, a customer for a once-per-customer offer) stays, and `coupon.reason` says why it does not apply yet.",
+        params: CartParams,
+        body: CouponBody,
+        response: { 200: CartView },
+      },
+      config: { scope: 'carts:write' },
+    },
+    (req, reply) =>
+      sendWrite(req, reply, deps, 200, async (tx) => {
+        const { cart, view } = await applyCoupon(tx, clock, req.params.id, req.body.code, viewerOf(req))
+        return answer(tx, req, cart, 'cart.coupon_applied', view)
+      }),
+  )
+  app.delete(
+    '/v1/carts/:id/coupon',
+    { schema: { tags, params: CartParams, response: { 200: CartView } }, config: { scope: 'carts:write' } },
+    (req, reply) =>
+      sendWrite(req, reply, deps, 200, async (tx) => {
+        const cart = await removeCoupon(tx, clock, req.params.id, channelOf(req.principal))
+        return answer(tx, req, cart, 'cart.coupon_removed')
       }),
   )
   app.post(

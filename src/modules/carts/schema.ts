@@ -69,6 +69,16 @@ export const IdentifyBody = z
   .meta({ id: 'IdentifyCart' })
 export type IdentifyBody = z.infer<typeof IdentifyBody>
 
+export const CouponBody = z
+  .strictObject({
+    code: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{3,40}$/, 'must be 3–40 letters, digits, - or _')
+      .describe('A coupon code, in any case'),
+  })
+  .meta({ id: 'CartCoupon' })
+export type CouponBody = z.infer<typeof CouponBody>
+
 export const CartParams = z.object({ id: z.string().min(1).max(64) })
 export const LineParams = z.object({ id: z.string().min(1).max(64), sku: Sku })
 export const CustomerCartParams = z.object({ id: z.string().min(1).max(64) })
@@ -82,8 +92,11 @@ export const CartLineView = z
     available: z
       .number()
       .int()
-      .describe('Units available for the chosen fulfilment: over the selling locations, or at the pickup store'),
+      .describe(
+        'Units available for the chosen fulfilment: at the pickup store, else over the locations a shipment ordered by the caller may leave from',
+      ),
     isAvailable: z.boolean().describe('Whether `available` covers `quantity`'),
+    discount: Money.nullable().describe("This line's share of the promotions applied"),
   })
   .meta({ id: 'CartLine' })
 export type CartLineView = z.infer<typeof CartLineView>
@@ -100,9 +113,22 @@ export const CartView = z
     orderId: z.string().nullable().describe('The order placed from the cart, once ordered'),
     fulfillment: z.object({ method: FulfillmentMethod, location: z.string().nullable() }),
     lines: z.array(CartLineView),
+    coupon: z
+      .object({
+        code: z.string(),
+        applied: z.boolean(),
+        reason: z
+          .string()
+          .nullable()
+          .describe('Why it does not apply to the cart as it stands (min-spend-not-met, customer-required, …)'),
+      })
+      .nullable(),
+    promotions: z
+      .array(z.object({ promotionId: z.string(), name: z.string(), code: z.string().nullable(), amount: Money }))
+      .describe('The automatic promotions and the coupon applied, with what each takes off'),
     subtotal: Money.nullable(),
-    discount: Money.nullable().describe('Promotions applied; 0 until promotions exist'),
-    total: Money.nullable(),
+    discount: Money.nullable().describe('Everything the promotions take off, as an order placed now would'),
+    total: Money.nullable().describe('Before shipping, which the order adds for its delivery method'),
     lastActivityAt: z.string(),
     createdAt: z.string(),
     updatedAt: z.string(),

@@ -7,6 +7,7 @@ export {
   issueTouchpointKey,
   listChannels,
   sellingLocations,
+  shipmentOrigins,
   sellingMap,
   type SellingMap,
 } from './service.js'

@@ -131,6 +131,22 @@ export async function sellingLocations(
   return (channelCode ? map.byChannel.get(channelCode) : undefined) ?? map.shipFrom
 }
 
+/**
+ * The location codes a shipment ordered through a channel may leave from: its selling locations
+ * that ship, and, when it is ordered at a store (a clerk's or kiosk's key), every location that
+ * ships (endless aisle: the shop sells what it does not hold).
+ */
+export async function shipmentOrigins(
+  tx: Tx<ChannelsTables>,
+  channelCode: string | null,
+  store: string | null,
+): Promise<readonly string[]> {
+  const map = await sellingMap(tx)
+  const ships = new Set(map.shipFrom)
+  const selling = ((channelCode ? map.byChannel.get(channelCode) : undefined) ?? map.shipFrom).filter((c) => ships.has(c))
+  return store ? [...new Set([...selling, ...map.shipFrom])] : selling
+}
+
 /** Throws `validation-failed` naming every channel code that does not exist, at its path. */
 export async function assertChannelsExist(
   tx: Tx<ChannelsTables>,

@@ -1,7 +1,7 @@
 import { crossModule, type Tx } from '../../kernel/db/index.js'
-import { DomainError, illegalTransition, validationFailed } from '../../kernel/errors.js'
+import { illegalTransition, validationFailed } from '../../kernel/errors.js'
 import type { Currency } from '../../kernel/money.js'
-import { cartViewOf, findCart, type closeCart } from '../carts/index.js'
+import { findCart, linesOf, type closeCart } from '../carts/index.js'
 import type { ResolveInput } from '../customers/index.js'
 import { effectivePrices } from '../pricing/index.js'
 import type { FulfillmentMethod, OrdersTables } from './db.js'
@@ -24,6 +24,8 @@ export type Basket = {
     vehicle: string | null
   }
   cartId: string | null
+  /** The body's coupon, else the one applied to the cart. */
+  coupon: string | null
   /** Where a line's problems are reported: `lines.N.sku`, or `cartId` for a cart's lines. */
   pathOf: (index: number) => string
   /** Where a problem with the store or the address is reported. */
@@ -48,8 +50,8 @@ export async function basketOf(
     const cart = closed ?? (await findCart(crossModule(tx), body.cartId))
     if (!closed && cart.status !== 'active' && cart.status !== 'abandoned')
       throw illegalTransition('cart', cart.status, 'ordered', [])
-    const view = await cartViewOf(crossModule(tx), cart, channel)
-    if (view.lines.length === 0)
+    const lines = await linesOf(crossModule(tx), cart.id)
+    if (lines.length === 0)
       throw validationFailed([{ path: 'cartId', message: 'the cart has no lines' }])
     if (!cart.customer_id)
       throw validationFailed([
@@ -68,7 +70,8 @@ export async function basketOf(
       ])
     return {
       customer: { id: cart.customer_id },
-      lines: view.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+      lines: lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+      coupon: body.coupon ?? cart.coupon,
       currency: cart.currency ?? undefined,
       fulfillment: {
         method,
@@ -98,6 +101,7 @@ export async function basketOf(
       vehicle: f.vehicle ?? null,
     },
     cartId: null,
+    coupon: body.coupon ?? null,
     pathOf: (i) => `lines.${i}.sku`,
     fulfillmentPathOf: (field) => `fulfillment.${field}`,
   }
@@ -135,10 +139,3 @@ export async function priceBasket(tx: OrdersTx, channel: string | null, basket: 
   return { currency, unitOf: (sku: string) => unit.get(sku)! }
 }
 
-/** The coupon the promotions module refused, as the problem the caller can act on. */
-export function couponRefused(code: string, reason: string) {
-  return new DomainError('coupon-not-applicable', `Coupon ${code} cannot be used: ${reason}`, {
-    code,
-    reason,
-  })
-}

@@ -15,8 +15,8 @@ import {
   type PaymentOrigin,
   type PaymentProvider,
 } from '../payments/index.js'
-import { evaluate, redeem } from '../promotions/index.js'
-import { basketOf, couponRefused, priceBasket, type Basket } from './basket.js'
+import { couponNotApplicable, evaluate, redeem } from '../promotions/index.js'
+import { basketOf, priceBasket, type Basket } from './basket.js'
 import type { OrderEventTable, OrderLineTable, OrdersTables, OrderTable } from './db.js'
 import { orderViewOf } from './queries.js'
 import { shippingFor } from './shipping-rates.js'
@@ -123,7 +123,7 @@ async function discountsOf(
   },
   customerId: string,
   channel: string | null,
-  coupon: string | undefined,
+  coupon: string | null,
 ) {
   const plan = await evaluate(crossModule(tx), clock, {
     lines: input.basket.lines.map((l) => ({
@@ -134,9 +134,10 @@ async function discountsOf(
     currency: input.currency,
     customerId,
     channel,
-    coupon: coupon ?? null,
+    coupon,
   })
-  if (plan.refusedCoupon) throw couponRefused(plan.refusedCoupon.code, plan.refusedCoupon.reason)
+  const refused = plan.refusedCoupon
+  if (refused) throw couponNotApplicable(refused.reason, { code: refused.code })
   return plan
 }
 
@@ -200,7 +201,7 @@ export async function placeOrder(
     { basket, currency, unitOf },
     customerId,
     origin.channel,
-    body.coupon,
+    basket.coupon,
   )
   const { reservation, plan: sourcing } = await reserveBasket(tx, clock, origin, id, basket)
   const applied = plan.applied
@@ -286,7 +287,7 @@ export async function placeOrder(
       payment_method: body.payment.method,
       payment_id: payment.id,
       reservation_id: reservation.id,
-      coupon: body.coupon?.toUpperCase() ?? null,
+      coupon: basket.coupon?.toUpperCase() ?? null,
       cart_id: basket.cartId,
       created_at: now,
       updated_at: now,

@@ -1,7 +1,7 @@
 import { ConfigCache } from '../../kernel/config-cache.js'
 import { crossModule, type Tx } from '../../kernel/db/index.js'
 import { DomainError, validationFailed } from '../../kernel/errors.js'
-import { sellingLocations } from '../channels/index.js'
+import { shipmentOrigins } from '../channels/index.js'
 import {
   distanceKm,
   eligibleCandidates,
@@ -86,10 +86,8 @@ export async function sourcingRequest(
         message: "courier delivery needs the destination's coordinates",
       },
     ])
-  const selling = await sellingLocations(crossModule(tx), ask.channel)
-  const shippers = all.filter((l) => l.capabilities.shipFrom).map((l) => l.code)
-  const codes = ask.store ? new Set([...selling, ...shippers]) : new Set(selling)
-  const candidates = [...codes].flatMap((code) => {
+  const origins = await shipmentOrigins(crossModule(tx), ask.channel, ask.store)
+  const candidates = origins.flatMap((code) => {
     const l = byCode.get(code)
     if (!l?.capabilities.shipFrom) return []
     return [{ location: code, distanceKm: destination ? distanceKm(destination, l.geo) : null }]

@@ -3,7 +3,7 @@ import { ConfigCache } from '../../kernel/config-cache.js'
 import { crossModule, type Tx } from '../../kernel/db/index.js'
 import type { Currency } from '../../kernel/money.js'
 import { categoriesBySku } from '../catalog/index.js'
-import { planDiscounts, type PolicyPromotion } from './allocation.js'
+import { planDiscounts, type NotAppliedReason, type PolicyPromotion } from './allocation.js'
 import type { PromotionRow, PromotionsTables } from './db.js'
 import type { EvaluateLine, PlanView } from './schema.js'
 import {
@@ -85,6 +85,26 @@ async function automaticPromotions(tx: Tx<PromotionsTables>, now: Date): Promise
     (await tx.selectFrom('promotions.promotion').selectAll().where('id', 'in', limited).execute()).map((p) => [p.id, p]),
   )
   return current.flatMap((p) => (p.usage_limit === null ? [p] : fresh.has(p.id) ? [fresh.get(p.id)!] : []))
+}
+
+// Refusals a coupon can outgrow: the plan's own reasons, and a once-per-customer offer asked
+// about for no one yet.
+const basketReasons = new Set<string>([
+  'min-spend-not-met',
+  'no-matching-lines',
+  'currency-mismatch',
+  'better-promotion-applies',
+  'nothing-left-to-discount',
+  'customer-required',
+] satisfies (NotAppliedReason | Refusal)[])
+
+/**
+ * Whether a coupon refused for `reason` may apply once the basket changes (more lines, a higher
+ * total, a customer named), so a cart may keep it; every other reason is about the code itself
+ * (unknown, expired, used up, already used by this customer).
+ */
+export function waitsOnBasket(reason: string): boolean {
+  return basketReasons.has(reason)
 }
 
 /**

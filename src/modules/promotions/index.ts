@@ -1,6 +1,7 @@
 export { promotionRoutes } from './routes.js'
 export { promotionMigrations } from './migrations/index.js'
-export { evaluate, type EvaluateInput } from './evaluate.js'
+export { evaluate, waitsOnBasket, type EvaluateInput } from './evaluate.js'
+export { couponNotApplicable } from './service.js'
 export { redeem, releaseRedemption, type RedeemInput } from './redemptions.js'
 export { planDiscounts, type Plan, type PolicyLine, type PolicyPromotion } from './allocation.js'
 export type { PromotionsTables } from './db.js'

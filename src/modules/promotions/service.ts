@@ -31,8 +31,9 @@ export type Refusal =
   | 'code-required'
   | 'automatic-promotion'
 
+/** The refusal of a code or promotion; `reason` is a `Refusal` or the plan's `NotAppliedReason`. */
 export function couponNotApplicable(
-  reason: Refusal,
+  reason: string,
   refs: { promotionId?: string; code?: string },
 ) {
   const what = refs.code ? `Coupon ${refs.code}` : `Promotion ${refs.promotionId}`
