@@ -53,6 +53,19 @@ describe.each(engines)('carts refuse bad input on %s', (engine) => {
     await refused('POST', '/v1/carts/crt_nope/identify', { identities: [{ kind: 'email', value: 'b@example.com' }] }, 404)
   })
 
+  it('refuses bad coupons at the field, and codes that cannot be used, changing nothing', async () => {
+    const coupon = `/v1/carts/${cart}/coupon`
+    await refused('PUT', coupon, {}, 400, ['code'])
+    await refused('PUT', coupon, { code: 'x' }, 400, ['code'])
+    await refused('PUT', coupon, { code: 'has space' }, 400, ['code'])
+    await refused('PUT', coupon, { code: 'SAVE5', discount: 500 }, 400, ['discount'])
+    await refused('PUT', coupon, { code: 'NO-SUCH-CODE' }, 422)
+    await refused('PUT', '/v1/carts/crt_nope/coupon', { code: 'SAVE5' }, 404)
+    await refused('DELETE', '/v1/carts/crt_nope/coupon', undefined, 404)
+    const empty = (await t.call('POST', '/v1/carts', { anonymousId: 'anon-2' }, { key: keys.web })).json().id
+    await refused('PUT', `/v1/carts/${empty}/coupon`, { code: 'SAVE5' }, 400, ['code'])
+  })
+
   it('refuses bad lines at the field', async () => {
     const lines = `/v1/carts/${cart}/lines`
     for (const quantity of [0, -1, 1.5, 10_000, '2']) await refused('POST', lines, { sku: 'MUG-1', quantity }, 400, ['quantity'])

@@ -11,8 +11,7 @@ import { cartViewOf, linesOf, type Viewer } from './views.js'
 
 type CartsTx = Tx<CartsTables>
 
-async function setCoupon(tx: CartsTx, clock: Clock, id: string, coupon: string | null): Promise<CartRow> {
-  await touchOpenCart(tx, clock, id)
+function setCoupon(tx: CartsTx, id: string, coupon: string | null): Promise<CartRow> {
   return tx.updateTable('carts.cart').set({ coupon }).where('id', '=', id).returningAll().executeTakeFirstOrThrow()
 }
 
@@ -31,9 +30,10 @@ export async function applyCoupon(
   viewer: Viewer,
 ): Promise<{ cart: CartRow; view: CartView }> {
   const upper = code.toUpperCase()
+  await touchOpenCart(tx, clock, id)
   if ((await linesOf(tx, id)).length === 0)
     throw validationFailed([{ path: 'code', message: "add a line first: a coupon is checked against the cart's lines" }])
-  const cart = await setCoupon(tx, clock, id, upper)
+  const cart = await setCoupon(tx, id, upper)
   const view = await cartViewOf(tx, clock, cart, viewer)
   const reason = view.coupon?.reason ?? null
   if (reason !== null && !waitsOnBasket(reason)) throw couponNotApplicable(reason, { code: upper })
@@ -43,7 +43,8 @@ export async function applyCoupon(
 
 /** Takes the coupon off an open cart (nothing to do when it has none). Appends `cart.updated` (coupon_removed). */
 export async function removeCoupon(tx: CartsTx, clock: Clock, id: string, channel: string | null): Promise<CartRow> {
-  const cart = await setCoupon(tx, clock, id, null)
+  await touchOpenCart(tx, clock, id)
+  const cart = await setCoupon(tx, id, null)
   await appendEvents(crossModule(tx), clock, [cartUpdated(cart, channel, 'coupon_removed')])
   return cart
 }

@@ -42,9 +42,10 @@ export async function cartEventsOf(db: Kysely<any>) {
 
 /** Row counts of the carts tables, to show a refused request wrote nothing. */
 export async function cartCounts(db: Kysely<any>) {
-  const rows = await sql<{ carts: number; lines: number; events: number }>`
+  const rows = await sql<{ carts: number; lines: number; coupons: number; events: number }>`
     select (select count(*)::int from carts.cart) as carts,
            (select count(*)::int from carts.cart_line) as lines,
+           (select count(*)::int from carts.cart where coupon is not null) as coupons,
            (select count(*)::int from kernel.outbox where name like 'cart.%') as events`.execute(db)
   return rows.rows[0]!
 }
