@@ -146,6 +146,30 @@ describe.each(engines)('the demo retailer on %s', (engine) => {
     }
   })
 
+  it('runs a knitwear sale and a welcome coupon that a web cart shows', async () => {
+    const web = keys.touchpoints.web!.apiKey
+    const names = (await t.call('GET', '/v1/promotions')).json().data.map((p: { name: string }) => p.name)
+    expect(names.sort()).toEqual(['Knitwear week: 15% off', 'Welcome: 10 EUR off an order of 60 EUR or more'])
+    const stocked = new Set(demo.stock.filter((s) => s.location === 'wh-piraeus' && s.quantity > 2).map((s) => s.sku))
+    const knit = demo.products
+      .filter((p) => p.categories.some((c) => c.endsWith('-knitwear')))
+      .flatMap((p) => p.variants)
+      .find((v) => stocked.has(v.sku) && v.price.currency === 'EUR' && v.price.amount >= 3000)!
+    const cart = (await t.call('POST', '/v1/carts', { anonymousId: 'demo-visitor' }, { key: web })).json()
+    await t.call('POST', `/v1/carts/${cart.id}/lines`, { sku: knit.sku, quantity: 2 }, { key: web })
+    const withCoupon = (await t.call('PUT', `/v1/carts/${cart.id}/coupon`, { code: 'welcome10' }, { key: web })).json()
+    const knitwear = Math.round(knit.price.amount * 2 * 0.15)
+    // The coupon is for one use per customer: an anonymous visitor is told to identify first.
+    expect(withCoupon).toMatchObject({
+      coupon: { code: 'WELCOME10', applied: false, reason: 'customer-required' },
+      discount: { amount: knitwear, currency: 'EUR' },
+    })
+    const named = (
+      await t.call('POST', `/v1/carts/${cart.id}/identify`, { identities: [{ kind: 'email', value: 'demo@example.com' }] }, { key: web })
+    ).json()
+    expect(named).toMatchObject({ coupon: { applied: true }, discount: { amount: knitwear + 1000, currency: 'EUR' } })
+  })
+
   it('takes a damaged item back at a till into the quarantine, where it is never sold', async () => {
     const policy = (await t.call('GET', '/v1/return-policy')).json()
     expect(policy).toMatchObject({ quarantineLocation: 'quarantine', quarantineConditions: ['damaged'] })

@@ -6,10 +6,11 @@ import { createCategory, createProducts, setRelations } from '../modules/catalog
 import { createChannel } from '../modules/channels/index.js'
 import { recordMovements, setStockSettings } from '../modules/inventory/index.js'
 import { createLocation, listLocations } from '../modules/locations/index.js'
+import { createPromotion } from '../modules/promotions/index.js'
 import { setReturnPolicy } from '../modules/returns/index.js'
 import { categories } from './assortment.js'
 import { generateDemo, type DemoData } from './generate.js'
-import { channels, locations, retailerName, returnPolicy, staff } from './retailer.js'
+import { channels, locations, promotions, retailerName, returnPolicy, staff } from './retailer.js'
 
 export type DemoKeys = {
   retailer: string
@@ -65,6 +66,7 @@ async function loadStructure(tx: Transaction<any>, clock: Clock): Promise<DemoKe
     }
   }
   for (const category of categories) await createCategory(crossModule(tx), clock, category)
+  for (const promotion of promotions) await createPromotion(crossModule(tx), clock, promotion)
   return keys
 }
 

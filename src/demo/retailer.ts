@@ -1,6 +1,7 @@
 import type { StaffRole } from '../kernel/auth/index.js'
 import type { CreateChannelBody } from '../modules/channels/index.js'
 import type { CreateLocationBody } from '../modules/locations/index.js'
+import type { CreatePromotionBody } from '../modules/promotions/index.js'
 import type { ReturnPolicyBody } from '../modules/returns/index.js'
 
 /**
@@ -114,6 +115,27 @@ export const returnPolicy: ReturnPolicyBody = {
   quarantineLocation: quarantine.code,
   postLocation: null,
 }
+
+/** A sale on knitwear for everyone, and a first-order coupon each customer may use once. */
+export const promotions: CreatePromotionBody[] = [
+  {
+    name: 'Knitwear week: 15% off',
+    trigger: 'automatic',
+    discount: { type: 'percentage', percentOff: 15 },
+    target: { kind: 'categories', categories: ['women-knitwear', 'men-knitwear'] },
+    stackable: false,
+  },
+  {
+    name: 'Welcome: 10 EUR off an order of 60 EUR or more',
+    trigger: 'coupon',
+    code: 'WELCOME10',
+    discount: { type: 'fixed', amountOff: { amount: 1000, currency: 'EUR' } },
+    target: { kind: 'order' },
+    minSpend: { amount: 6000, currency: 'EUR' },
+    perCustomerLimit: 1,
+    stackable: true,
+  },
+]
 
 const sells = (l: CreateLocationBody) => l.capabilities.shipFrom || l.capabilities.pickup
 export const warehouses = locations
