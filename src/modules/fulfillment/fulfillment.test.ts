@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { adminKey } from '../../../test/support/app.js'
 import { engines } from '../../../test/support/engines.js'
 import { createLocations, receive } from '../inventory/testing.js'
 import { orderFollower } from '../orders/index.js'
@@ -118,10 +119,14 @@ describe.each(engines)('fulfilment on %s', (engine) => {
       payment: { method: 'cash_on_delivery' },
     })
     const id = placedOrder.fulfillments[0].id
-    await moved(id, { to: 'picking' })
-    await moved(id, { to: 'packed' })
+    // The store's clerk may not touch the warehouse's parcel; the warehouse's may.
+    const elsewhere = await transition(s.t, id, { to: 'picking' }, keys.clerk)
+    expect(elsewhere.statusCode, elsewhere.body).toBe(403)
+    expect(elsewhere.json().detail).toBe(`Fulfillment ${id} is at wh-1; a key of ath-1 cannot move it`)
+    await moved(id, { to: 'picking' }, keys.picker)
+    await moved(id, { to: 'packed' }, keys.picker)
     const parcel = { carrier: 'ELTA', trackingNumber: 'EL123456789GR' }
-    expect(await moved(id, { to: 'shipped', ...parcel })).toMatchObject({
+    expect(await moved(id, { to: 'shipped', ...parcel }, keys.picker)).toMatchObject({
       status: 'shipped',
       ...parcel,
     })
@@ -129,7 +134,7 @@ describe.each(engines)('fulfilment on %s', (engine) => {
     expect((await order(placedOrder.id)).status).toBe('shipped')
     expect((await payment(placedOrder.payment.id)).status).toBe('pending')
 
-    await moved(id, { to: 'delivered' })
+    await moved(id, { to: 'delivered' }, keys.picker)
     expect((await payment(placedOrder.payment.id)).status).toBe('captured')
     const after = await order(placedOrder.id)
     expect(after.status).toBe('delivered')
@@ -156,17 +161,17 @@ describe.each(engines)('fulfilment on %s', (engine) => {
       { location: 'wh-2', lines: [{ sku: 'MUG-1', quantity: 3 }] },
     ])
     const [first, second] = placedOrder.fulfillments
-    await moved(second.id, { to: 'picking' })
-    await moved(second.id, { to: 'packed' })
-    await moved(second.id, { to: 'shipped', carrier: 'ACS', trackingNumber: '7001' })
+    await moved(second.id, { to: 'picking' }, adminKey)
+    await moved(second.id, { to: 'packed' }, adminKey)
+    await moved(second.id, { to: 'shipped', carrier: 'ACS', trackingNumber: '7001' }, adminKey)
     expect(await stockAt(s.t.db, 'MUG-1', 'wh-2')).toEqual({ onHand: 0, reserved: 0 })
     expect((await order(placedOrder.id)).status).toBe('shipped')
     expect((await payment(placedOrder.payment.id)).status).toBe('captured')
 
     // The last mug is not shipped after all: it goes back on sale at its warehouse.
-    await moved(first.id, { to: 'cancelled' })
+    await moved(first.id, { to: 'cancelled' }, keys.picker)
     expect(await stockAt(s.t.db, 'MUG-1', 'wh-1')).toEqual({ onHand: 1, reserved: 0 })
-    await moved(second.id, { to: 'delivered' })
+    await moved(second.id, { to: 'delivered' }, adminKey)
     expect((await order(placedOrder.id)).status).toBe('delivered')
   })
 
@@ -179,14 +184,14 @@ describe.each(engines)('fulfilment on %s', (engine) => {
     const collection = await placed(keys.web, collectAtAthens)
     const parcel = shipping.fulfillments[0].id
     const counter = collection.fulfillments[0].id
-    const cases: [string, object, string[]][] = [
-      [parcel, { to: 'shipped', carrier: 'ELTA', trackingNumber: '1' }, ['picking', 'cancelled']],
-      [parcel, { to: 'ready_for_pickup' }, ['picking', 'cancelled']],
-      [counter, { to: 'picking' }, ['ready_for_pickup', 'cancelled']],
-      [counter, { to: 'picked_up' }, ['ready_for_pickup', 'cancelled']],
+    const cases: [string, object, string[], string][] = [
+      [parcel, { to: 'shipped', carrier: 'ELTA', trackingNumber: '1' }, ['picking', 'cancelled'], keys.picker],
+      [parcel, { to: 'ready_for_pickup' }, ['picking', 'cancelled'], keys.picker],
+      [counter, { to: 'picking' }, ['ready_for_pickup', 'cancelled'], keys.clerk],
+      [counter, { to: 'picked_up' }, ['ready_for_pickup', 'cancelled'], keys.clerk],
     ]
-    for (const [id, body, allowed] of cases) {
-      const res = await transition(s.t, id, body, keys.clerk)
+    for (const [id, body, allowed, key] of cases) {
+      const res = await transition(s.t, id, body, key)
       expect(res.statusCode, res.body).toBe(409)
       expect(res.json()).toMatchObject({
         type: 'https://omnia.dev/problems/illegal-transition',
@@ -219,11 +224,11 @@ describe.each(engines)('fulfilment on %s', (engine) => {
       fulfillment: { method: 'ship', address: shipTo },
       payment: { method: 'cash_on_delivery' },
     })
-    await moved(placedOrder.fulfillments[0].id, { to: 'picking' })
+    await moved(placedOrder.fulfillments[0].id, { to: 'picking' }, keys.picker)
     const res = await s.t.call('POST', `/v1/orders/${placedOrder.id}/cancel`, {})
     expect(res.statusCode, res.body).toBe(200)
     expect(res.json().fulfillments).toMatchObject([{ status: 'cancelled' }])
-    const late = await transition(s.t, placedOrder.fulfillments[0].id, { to: 'packed' }, keys.clerk)
+    const late = await transition(s.t, placedOrder.fulfillments[0].id, { to: 'packed' }, keys.picker)
     expect(late.json()).toMatchObject({ from: 'cancelled', allowed: [] })
   })
 })

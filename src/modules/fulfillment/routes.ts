@@ -68,7 +68,7 @@ export function fulfillmentRoutes(
             follower,
             req.params.id,
             req.body,
-            actorOf(req.principal),
+            { actor: actorOf(req.principal), store: req.principal.location },
           )
           await recordAudit(
             crossModule(tx),

@@ -169,7 +169,7 @@ export function changeOf(
  * pick-up, a collection never picked for a carrier). The allowed sources are the UPDATE's
  * WHERE, so two clerks pressing different buttons cannot both win; the loser gets
  * `illegal-transition` naming the targets allowed from the state the winner left. `not-found`
- * for an unknown id. In the same transaction: stock follows (see `settleStock`), the order
+ * for an unknown id; `forbidden` for a key of another location. In the same transaction: stock follows (see `settleStock`), the order
  * follows (`follower`: its status and timeline), `fulfillment.<state>` is appended, and any
  * payment capture or void is recorded as due — the provider is called after commit by
  * `settleFulfillmentPayment`.
@@ -180,9 +180,16 @@ export async function moveFulfillment(
   follower: OrderFollower,
   id: string,
   body: TransitionBody,
-  actor: string,
+  who: { actor: string; store: string | null },
 ): Promise<{ before: FulfillmentView; after: FulfillmentView }> {
+  const { actor } = who
   const current = await findFulfillment(tx, id)
+  // A till or a clerk handles the parcels of its own location; staff of no location, any.
+  if (who.store && who.store !== current.location)
+    throw new DomainError(
+      'forbidden',
+      `Fulfillment ${id} is at ${current.location}; a key of ${who.store} cannot move it`,
+    )
   const [before] = await fulfillmentViews(tx, [current])
   const siblings = await siblingsOf(tx, current)
   const allClosed = closed.includes(body.to) && siblings.every((s) => closed.includes(s.status))

@@ -129,17 +129,17 @@ describe.each(engines)('fulfilment methods and sourcing on %s', (engine) => {
     expect(o.sourcing.reason).toMatch(/2 shipments \(st-pir, wh-thes\)/)
     const [pir, thes] = o.fulfillments
     expect([pir.location, thes.location]).toEqual(['st-pir', 'wh-thes'])
-    for (const step of ['picking', 'packed']) await moved(thes.id, { to: step })
-    await moved(thes.id, { to: 'shipped', carrier: 'ACS', trackingNumber: 'ACS1' })
+    for (const step of ['picking', 'packed']) await moved(thes.id, { to: step }, keys.manager)
+    await moved(thes.id, { to: 'shipped', carrier: 'ACS', trackingNumber: 'ACS1' }, keys.manager)
     expect(await order(o.id)).toMatchObject({
       status: 'shipped',
       fulfillments: [{ status: 'allocated' }, { status: 'shipped' }],
     })
-    await moved(thes.id, { to: 'delivered' })
+    await moved(thes.id, { to: 'delivered' }, keys.manager)
     expect((await order(o.id)).status).toBe('shipped')
-    for (const step of ['picking', 'packed']) await moved(pir.id, { to: step })
-    await moved(pir.id, { to: 'shipped', carrier: 'ACS', trackingNumber: 'ACS2' })
-    await moved(pir.id, { to: 'delivered' })
+    for (const step of ['picking', 'packed']) await moved(pir.id, { to: step }, keys.manager)
+    await moved(pir.id, { to: 'shipped', carrier: 'ACS', trackingNumber: 'ACS2' }, keys.manager)
+    await moved(pir.id, { to: 'delivered' }, keys.manager)
     expect((await order(o.id)).status).toBe('delivered')
     expect((await payment(o.payment.id)).status).toBe('captured')
   })

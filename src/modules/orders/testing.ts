@@ -11,12 +11,14 @@ export type ShopKeys = {
   phone: string
   insta: string
   clerk: string
+  picker: string
 }
 
 /**
  * A small retailer: warehouse `wh-1` ships; stores `ath-1` (its POS sells from it) and `the-2`
  * do not ship. TEE-M and MUG-1 cost 10.00 EUR. Stock: TEE-M 50 at wh-1 and 2 at ath-1; MUG-1
- * 1 at wh-1 and 3 at the-2. Answers the keys of every touchpoint and of a clerk at ath-1.
+ * 1 at wh-1 and 3 at the-2. Answers the keys of every touchpoint, of a clerk at ath-1 and of
+ * one at wh-1 (`picker`).
  */
 export async function seedShop(t: TestApp): Promise<ShopKeys> {
   await createLocations(
@@ -37,6 +39,7 @@ export async function seedShop(t: TestApp): Promise<ShopKeys> {
     phone: await createChannel(t, 'phone', 'callcenter'),
     insta: await createChannel(t, 'insta', 'social'),
     clerk: await t.staffKey('clerk', 'ath-1'),
+    picker: await t.staffKey('clerk', 'wh-1'),
   }
 }
 
