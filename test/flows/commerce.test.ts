@@ -3,6 +3,7 @@ import { placeOrder, seedShop, type ShopKeys } from '../../src/modules/orders/te
 import { stockAt, transition } from '../../src/modules/fulfillment/testing.js'
 import { startTestApp, type TestApp } from '../support/app.js'
 import { engines } from '../support/engines.js'
+import { ok } from '../support/replies.js'
 
 const eur = (amount: number) => ({ amount, currency: 'EUR' })
 
@@ -18,11 +19,6 @@ describe.each(engines)('one customer across channels on %s', (engine) => {
     keys = await seedShop(t)
   })
 
-  async function ok(reply: Promise<{ statusCode: number; body: string; json(): any }>, status = 200) {
-    const r = await reply
-    expect(r.statusCode, r.body).toBe(status)
-    return r.json()
-  }
   const as = (key: string, method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown) => t.call(method, url, body, { key })
 
   it('starts a cart anonymously on the web, identifies on the app, and pays for it at the store counter', async () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { placeOrder, seedShop, type ShopKeys } from '../../src/modules/orders/testing.js'
 import { startTestApp, type TestApp } from '../support/app.js'
 import { engines } from '../support/engines.js'
+import { ok } from '../support/replies.js'
 
 const ship = { method: 'ship', address: { line1: '1 Odos', city: 'Athens', country: 'GR' } }
 
@@ -18,11 +19,6 @@ describe.each(engines)('what follows a customer merge on %s', (engine) => {
     keys = await seedShop(t)
   })
 
-  async function ok(reply: Promise<{ statusCode: number; body: string; json(): any }>, status = 200) {
-    const r = await reply
-    expect(r.statusCode, r.body).toBe(status)
-    return r.json()
-  }
   const customer = (identities: object[]) => ok(t.call('POST', '/v1/customers', { identities }), 201)
   const cartOf = async (id: string) => (await ok(t.call('GET', `/v1/customers/${id}/cart`))).lines.map((l: any) => [l.sku, l.quantity])
   const ordersOf = async (id: string) => (await ok(t.call('GET', `/v1/customers/${id}/orders`))).data.map((o: any) => o.id)

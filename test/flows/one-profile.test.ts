@@ -6,6 +6,7 @@ import { basicAuth } from '../../src/modules/events/testing.js'
 import { createChannel } from '../../src/modules/inventory/testing.js'
 import { startTestApp, type TestApp } from '../support/app.js'
 import { engines } from '../support/engines.js'
+import { ok } from '../support/replies.js'
 
 type Entry = { type: string; name: string | null; channel: string | null; properties: Record<string, unknown> }
 
@@ -33,11 +34,6 @@ describe.each(engines)('one profile from every touchpoint on %s', (engine) => {
     email = await createChannel(t, 'newsletter', 'email')
   })
 
-  async function ok(reply: Promise<{ statusCode: number; body: string; json(): any }>, status = 200) {
-    const r = await reply
-    expect(r.statusCode, r.body).toBe(status)
-    return r.json()
-  }
   const send = (key: string, path: string, body: object) => ok(t.call('POST', path, body, { key: null, headers: basicAuth(key) }))
   const settle = async () => {
     await processPendingEvents(t.db, t.clock)

@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startTestApp, type TestApp } from '../../../test/support/app.js'
 import { engines } from '../../../test/support/engines.js'
+import { ok } from '../../../test/support/replies.js'
 import { abandonIdleCarts } from './abandonment.js'
 import { cartEventsOf, seedShop, type Keys } from './testing.js'
 
@@ -21,11 +22,6 @@ describe.each(engines)('carts on %s', (engine) => {
 
   const call = (key: string, method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, body?: unknown) =>
     t.call(method, url, body, { key })
-  async function ok(reply: Promise<{ statusCode: number; body: string; json(): any }>, status = 200) {
-    const r = await reply
-    expect(r.statusCode, r.body).toBe(status)
-    return r.json()
-  }
   const startAnonymous = (key: string, anonymousId: string) =>
     ok(call(key, 'POST', '/v1/carts', { anonymousId }), 201)
   const add = (key: string, cart: string, sku: string, quantity: number) =>

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startTestApp, type TestApp } from '../../../test/support/app.js'
 import { engines } from '../../../test/support/engines.js'
+import { ok } from '../../../test/support/replies.js'
 import { placeOrder } from '../orders/testing.js'
 import { cartEventsOf, seedShop, type Keys } from './testing.js'
 
@@ -18,14 +19,8 @@ describe.each(engines)('coupons and promotions on carts on %s', (engine) => {
     keys = await seedShop(t)
   })
 
-  type Reply = { statusCode: number; body: string; json(): any }
   const call = (key: string, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, body?: unknown) =>
     t.call(method, url, body, { key })
-  async function ok(reply: Promise<Reply>, status = 200) {
-    const r = await reply
-    expect(r.statusCode, r.body).toBe(status)
-    return r.json()
-  }
   const promotion = async (body: object) =>
     ok(t.call('POST', '/v1/promotions', { discount: { type: 'percentage', percentOff: 10 }, ...body }), 201)
   const startWith = async (key: string, anonymousId: string, lines: [string, number][]) => {

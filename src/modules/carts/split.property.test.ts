@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestApp, type TestApp } from '../../../test/support/app.js'
 import { engines } from '../../../test/support/engines.js'
+import { ok } from '../../../test/support/replies.js'
 import { seedSkus } from '../inventory/testing.js'
 import { seedShop, type Keys } from './testing.js'
 
@@ -18,11 +19,6 @@ describe.each(engines)('splitting carts on unmerge on %s', (engine) => {
   })
   afterAll(() => t.close())
 
-  async function ok(reply: Promise<{ statusCode: number; body: string; json(): any }>, status = 200) {
-    const r = await reply
-    expect(r.statusCode, r.body).toBe(status)
-    return r.json()
-  }
   const lines = async (cartId: string): Promise<Record<string, number>> =>
     Object.fromEntries((await ok(t.call('GET', `/v1/carts/${cartId}`))).lines.map((l: { sku: string; quantity: number }) => [l.sku, l.quantity]))
   async function cartWith(customerId: string, wanted: Record<string, number>) {

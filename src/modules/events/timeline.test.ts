@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startTestApp, type TestApp } from '../../../test/support/app.js'
 import { engines } from '../../../test/support/engines.js'
+import { ok } from '../../../test/support/replies.js'
 import { seedShop, type Keys } from '../carts/testing.js'
 import { simulateMerge } from '../customers/testing.js'
 import { createChannel } from '../inventory/testing.js'
@@ -28,11 +29,6 @@ describe.each(engines)('customer timeline on %s', (engine) => {
     instagram = await createChannel(t, 'instagram', 'social')
   })
 
-  async function ok(reply: Promise<{ statusCode: number; body: string; json(): any }>, status = 200) {
-    const r = await reply
-    expect(r.statusCode, r.body).toBe(status)
-    return r.json()
-  }
   const track = (key: string, path: string, body: unknown) => ok(t.call('POST', path, body, { key: null, headers: basicAuth(key) }))
   const timeline = (id: string, query = '', key?: string) =>
     ok(t.call('GET', `/v1/customers/${id}/timeline${query}`, undefined, key ? { key } : {})) as Promise<{ data: Entry[]; nextCursor: string | null }>
