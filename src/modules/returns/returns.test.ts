@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { adminKey } from '../../../test/support/app.js'
 import { engines } from '../../../test/support/engines.js'
 import { stockAt } from '../fulfillment/testing.js'
 import { outboxEvents } from '../inventory/testing.js'
@@ -209,8 +210,12 @@ describe.each(engines)('returns on %s', (engine) => {
       expect(res.json()).toMatchObject({ type: 'https://omnia.dev/problems/return-not-allowed' })
       expect(res.json().refusals).toEqual(refusals.map((r) => expect.objectContaining(r)))
     }
+    // A till takes returns at its own store only; staff of no location may record one anywhere.
+    const elsewhere = await returnGoods(s.t, keys.pos, { orderId: order.id, lines: [line('TEE-M', 1)], location: 'pop-1' })
+    expect(elsewhere.statusCode, elsewhere.body).toBe(403)
+    expect(elsewhere.json().detail).toBe('A key of ath-1 takes returns at ath-1, not at pop-1')
     await refusedWith(
-      keys.pos,
+      adminKey,
       {
         orderId: order.id,
         lines: [line('BRA-1', 1), line('TEE-M', 3, 'used'), line('MUG-1', 1)],
@@ -341,7 +346,14 @@ describe.each(engines)('returns on %s', (engine) => {
     const counter = await returned(keys.clerk, { orderId: order.id, lines: [line('TEE-M', 1)], location: 'ath-1' })
     expect(counter.refund).toMatchObject({ method: 'cash', status: 'refunded', paymentId: order.payment.id })
     expect(counter.staff).toEqual(expect.stringMatching(/^key_/))
-    const byPost = await returned(keys.clerk, { orderId: order.id, lines: [line('TEE-M', 1)], byPost: true })
+    const atDesk = await returnGoods(s.t, keys.clerk, { orderId: order.id, lines: [line('TEE-M', 1)], byPost: true })
+    expect(atDesk.statusCode, atDesk.body).toBe(403)
+    const byPost = await returned(keys.phone, {
+      orderNumber: order.number,
+      contact: 'ana@example.com',
+      lines: [line('TEE-M', 1)],
+      byPost: true,
+    })
     expect(byPost.refund).toMatchObject({ method: 'store_credit', status: 'refunded' })
     expect(await payment(order.payment.id)).toMatchObject({ refunded: { amount: 1000 } })
     expect(s.server.refunds).toEqual([])

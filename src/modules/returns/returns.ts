@@ -194,6 +194,12 @@ export async function admitReturn(
   const skus = request.lines.map((l) => l.sku)
   const policy = await getReturnPolicy(tx)
   const location = await receivingStore(tx, request.location)
+  // A till or a clerk receives goods at its own location; staff of no location, anywhere.
+  if (origin.store && location?.code !== origin.store)
+    throw new DomainError(
+      'forbidden',
+      `A key of ${origin.store} takes returns at ${origin.store}, not ${location ? `at ${location.code}` : 'by post'}`,
+    )
   const categories = await categoriesBySku(crossModule(tx), skus)
   const returned = await returnedSoFar(tx, order.id, skus)
   const payment = await getPayment(crossModule(tx), order.payment.id)
@@ -265,6 +271,7 @@ export async function admitReturn(
  * Takes a return in the caller's transaction, everything or nothing: admitted and restocked
  * (`admitReturn`), refunded as `routeRefund` decides, recorded with its events. A card refund
  * is left `pending` for `completeCardRefund` after commit. Throws `return-not-allowed`,
+ * `forbidden` (a key of one location receiving at another, or by post),
  * `not-found`, `validation-failed`.
  */
 export async function createReturn(
