@@ -12,7 +12,12 @@ import { cartViewOf, linesOf, type Viewer } from './views.js'
 type CartsTx = Tx<CartsTables>
 
 function setCoupon(tx: CartsTx, id: string, coupon: string | null): Promise<CartRow> {
-  return tx.updateTable('carts.cart').set({ coupon }).where('id', '=', id).returningAll().executeTakeFirstOrThrow()
+  return tx
+    .updateTable('carts.cart')
+    .set({ coupon })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow()
 }
 
 /**
@@ -32,7 +37,9 @@ export async function applyCoupon(
   const upper = code.toUpperCase()
   await touchOpenCart(tx, clock, id)
   if ((await linesOf(tx, id)).length === 0)
-    throw validationFailed([{ path: 'code', message: "add a line first: a coupon is checked against the cart's lines" }])
+    throw validationFailed([
+      { path: 'code', message: "add a line first: a coupon is checked against the cart's lines" },
+    ])
   const cart = await setCoupon(tx, id, upper)
   const view = await cartViewOf(tx, clock, cart, viewer)
   const reason = view.coupon?.reason ?? null
@@ -41,8 +48,16 @@ export async function applyCoupon(
   return { cart, view }
 }
 
-/** Takes the coupon off an open cart (nothing to do when it has none). Appends `cart.updated` (coupon_removed). */
-export async function removeCoupon(tx: CartsTx, clock: Clock, id: string, channel: string | null): Promise<CartRow> {
+/**
+ * Takes the coupon off an open cart (nothing to do when it has none). Appends `cart.updated`
+ * (coupon_removed).
+ */
+export async function removeCoupon(
+  tx: CartsTx,
+  clock: Clock,
+  id: string,
+  channel: string | null,
+): Promise<CartRow> {
   await touchOpenCart(tx, clock, id)
   const cart = await setCoupon(tx, id, null)
   await appendEvents(crossModule(tx), clock, [cartUpdated(cart, channel, 'coupon_removed')])

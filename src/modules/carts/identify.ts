@@ -21,9 +21,10 @@ async function lockOpenCart(tx: CartsTx, id: string): Promise<CartRow> {
 
 /**
  * Moves every line of `from` into `into`, summing quantities per SKU in one statement (nothing
- * is dropped), and its coupon when `into` has none, then closes `from` as merged into `into`. Both rows are locked by the caller.
- * A visitor identifying chooses, so carts in two currencies are refused; when two profiles are
- * merged nobody is asking, so `into` keeps its currency and reprices the lines.
+ * is dropped), and its coupon when `into` has none, then closes `from` as merged into `into`.
+ * Both rows are locked by the caller. A visitor identifying chooses, so carts in two currencies
+ * are refused; when two profiles are merged nobody is asking, so `into` keeps its currency and
+ * reprices the lines.
  */
 export async function mergeLines(
   tx: CartsTx,
@@ -57,7 +58,11 @@ export async function mergeLines(
     .execute()
   // A coupon the visitor entered goes along, unless the customer's cart already has one.
   if (from.coupon && !into.coupon) {
-    await tx.updateTable('carts.cart').set({ coupon: from.coupon }).where('id', '=', into.id).execute()
+    await tx
+      .updateTable('carts.cart')
+      .set({ coupon: from.coupon })
+      .where('id', '=', into.id)
+      .execute()
   }
 }
 

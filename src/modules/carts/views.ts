@@ -8,7 +8,7 @@ import { evaluate, type PlanView } from '../promotions/index.js'
 import type { CartLineRow, CartRow, CartsTables } from './db.js'
 import type { CartLineView, CartView } from './schema.js'
 
-/** Who is looking at a cart: prices follow the channel, stock the channel and the store it is at. */
+/** Who looks at a cart: prices follow its channel; stock, its channel and the store it is at. */
 export type Viewer = { channel: string | null; store: string | null }
 
 /**
@@ -22,7 +22,12 @@ async function sourceLocations(tx: Tx<CartsTables>, cart: CartRow, viewer: Viewe
 
 /** A cart's lines in the order they were added. */
 export function linesOf(tx: Tx<CartsTables>, cartId: string): Promise<CartLineRow[]> {
-  return tx.selectFrom('carts.cart_line').selectAll().where('cart_id', '=', cartId).orderBy('seq').execute()
+  return tx
+    .selectFrom('carts.cart_line')
+    .selectAll()
+    .where('cart_id', '=', cartId)
+    .orderBy('seq')
+    .execute()
 }
 
 /**
@@ -41,7 +46,9 @@ async function planOf(
   if (!currency) return null
   return evaluate(crossModule(tx), clock, {
     lines: lines.flatMap((l) =>
-      l.unitAmount === null ? [] : [{ sku: l.sku, quantity: l.quantity, unitPrice: { amount: l.unitAmount, currency } }],
+      l.unitAmount === null
+        ? []
+        : [{ sku: l.sku, quantity: l.quantity, unitPrice: { amount: l.unitAmount, currency } }],
     ),
     currency,
     customerId: cart.customer_id,
@@ -69,8 +76,16 @@ export async function cartViewOf(
   const currency = cart.currency
   const prices = currency ? await effectivePrices(crossModule(tx), skus, channel, currency) : []
   const unit = new Map(prices.map((p) => [p.sku, p.amount]))
-  const available = await availableBySku(crossModule(tx), skus, await sourceLocations(tx, cart, viewer))
-  const priced = rows.map((r) => ({ sku: r.sku, quantity: r.quantity, unitAmount: unit.get(r.sku) ?? null }))
+  const available = await availableBySku(
+    crossModule(tx),
+    skus,
+    await sourceLocations(tx, cart, viewer),
+  )
+  const priced = rows.map((r) => ({
+    sku: r.sku,
+    quantity: r.quantity,
+    unitAmount: unit.get(r.sku) ?? null,
+  }))
   const plan = await planOf(tx, clock, cart, channel, priced)
   const money = (amount: number): Money | null => (currency ? { amount, currency } : null)
   const discountBySku = new Map(plan?.lines.map((l) => [l.sku, l.discount]))
@@ -100,7 +115,9 @@ export async function cartViewOf(
     orderId: cart.order_id,
     fulfillment: { method: cart.fulfillment_method, location: cart.fulfillment_location },
     lines,
-    coupon: cart.coupon ? { code: cart.coupon, applied: plan !== null && !refused, reason: refused?.reason ?? null } : null,
+    coupon: cart.coupon
+      ? { code: cart.coupon, applied: plan !== null && !refused, reason: refused?.reason ?? null }
+      : null,
     promotions: (plan?.applied ?? []).map((a) => ({
       promotionId: a.promotionId,
       name: a.name,

@@ -143,7 +143,8 @@ export async function shipmentOrigins(
 ): Promise<readonly string[]> {
   const map = await sellingMap(tx)
   const ships = new Set(map.shipFrom)
-  const selling = ((channelCode ? map.byChannel.get(channelCode) : undefined) ?? map.shipFrom).filter((c) => ships.has(c))
+  const sells = (channelCode ? map.byChannel.get(channelCode) : undefined) ?? map.shipFrom
+  const selling = sells.filter((c) => ships.has(c))
   return store ? [...new Set([...selling, ...map.shipFrom])] : selling
 }
 

@@ -169,10 +169,10 @@ export function changeOf(
  * pick-up, a collection never picked for a carrier). The allowed sources are the UPDATE's
  * WHERE, so two clerks pressing different buttons cannot both win; the loser gets
  * `illegal-transition` naming the targets allowed from the state the winner left. `not-found`
- * for an unknown id; `forbidden` for a key of another location. In the same transaction: stock follows (see `settleStock`), the order
- * follows (`follower`: its status and timeline), `fulfillment.<state>` is appended, and any
- * payment capture or void is recorded as due — the provider is called after commit by
- * `settleFulfillmentPayment`.
+ * for an unknown id; `forbidden` for a key of another location. In the same transaction: stock
+ * follows (see `settleStock`), the order follows (`follower`: its status and timeline),
+ * `fulfillment.<state>` is appended, and any payment capture or void is recorded as due — the
+ * provider is called after commit by `settleFulfillmentPayment`.
  */
 export async function moveFulfillment(
   tx: FulfillmentTx,

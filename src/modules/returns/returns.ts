@@ -198,7 +198,8 @@ export async function admitReturn(
   if (origin.store && location?.code !== origin.store)
     throw new DomainError(
       'forbidden',
-      `A key of ${origin.store} takes returns at ${origin.store}, not ${location ? `at ${location.code}` : 'by post'}`,
+      `A key of ${origin.store} takes returns at ${origin.store}, ` +
+        `not ${location ? `at ${location.code}` : 'by post'}`,
     )
   const categories = await categoriesBySku(crossModule(tx), skus)
   const returned = await returnedSoFar(tx, order.id, skus)
