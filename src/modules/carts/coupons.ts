@@ -7,7 +7,7 @@ import { touchOpenCart } from './carts.js'
 import type { CartRow, CartsTables } from './db.js'
 import { cartUpdated } from './events.js'
 import type { CartView } from './schema.js'
-import { cartViewOf, linesOf, type Viewer } from './views.js'
+import { cartViewOf, type Viewer } from './views.js'
 
 type CartsTx = Tx<CartsTables>
 
@@ -35,15 +35,16 @@ export async function applyCoupon(
   viewer: Viewer,
 ): Promise<{ cart: CartRow; view: CartView }> {
   const upper = code.toUpperCase()
-  await touchOpenCart(tx, clock, id)
-  if ((await linesOf(tx, id)).length === 0)
+  const touched = await touchOpenCart(tx, clock, id)
+  // Judged as the cart would be with the code, before anything is written.
+  const view = await cartViewOf(tx, clock, { ...touched, coupon: upper }, viewer)
+  if (view.lines.length === 0)
     throw validationFailed([
       { path: 'code', message: "add a line first: a coupon is checked against the cart's lines" },
     ])
-  const cart = await setCoupon(tx, id, upper)
-  const view = await cartViewOf(tx, clock, cart, viewer)
   const reason = view.coupon?.reason ?? null
   if (reason !== null && !waitsOnBasket(reason)) throw couponNotApplicable(reason, { code: upper })
+  const cart = await setCoupon(tx, id, upper)
   await appendEvents(crossModule(tx), clock, [cartUpdated(cart, viewer.channel, 'coupon_applied')])
   return { cart, view }
 }

@@ -1,5 +1,5 @@
-import { crossModule, type Tx } from '../../kernel/db/index.js'
 import type { Clock } from '../../kernel/clock.js'
+import { crossModule, type Tx } from '../../kernel/db/index.js'
 import type { Money } from '../../kernel/money.js'
 import { shipmentOrigins } from '../channels/index.js'
 import { availableBySku } from '../inventory/index.js'
