@@ -303,6 +303,28 @@ describe.each(engines)('orders on %s', (engine) => {
     expect(again.json()).toMatchObject({ status: 409, allowed: [] })
   })
 
+  it('takes an order with nothing to pay by card without charging the card, and cancels it', async () => {
+    await s.t.call('POST', '/v1/promotions', {
+      name: 'On the house',
+      trigger: 'coupon',
+      code: 'FREE',
+      discount: { type: 'percentage', percentOff: 100 },
+    })
+    const order = await placed(
+      keys.web,
+      direct({ coupon: 'FREE', payment: { method: 'card', card: card(cards.visa) } }),
+    )
+    expect(order.status).toBe('confirmed')
+    expect(order.totals).toMatchObject({ subtotal: 2000, discount: 2000, shipping: 0, total: 0 })
+    const payment = async () => (await s.t.call('GET', `/v1/payments/${order.payment.id}`)).json()
+    expect(await payment()).toMatchObject({ status: 'authorized', amount: { amount: 0 } })
+    const cancelled = await s.t.call('POST', `/v1/orders/${order.id}/cancel`, {}, { key: keys.web })
+    expect(cancelled.statusCode, cancelled.body).toBe(200)
+    expect((await payment()).status).toBe('voided')
+    expect(s.server.intents.size).toBe(0)
+    expect(await reservedAt(s.t.db, 'TEE-M', 'wh-1')).toBe(0)
+  })
+
   it('tracks an order by number and email, and hides it behind any other contact', async () => {
     const order = await placed(keys.web, direct())
     const track = (number: number, contact: string) =>

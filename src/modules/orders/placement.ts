@@ -231,7 +231,9 @@ export async function placeOrder(
     // The order id was made above, so no payment can hold it as its key yet.
     { ...pay.origin, freshKey: true },
   )
-  const status: OrderStatus = body.payment.method === 'card' ? 'pending_payment' : 'confirmed'
+  // A card with nothing to charge is not sent to the provider (see `recordPayment`).
+  const status: OrderStatus =
+    body.payment.method === 'card' && totals.total > 0 ? 'pending_payment' : 'confirmed'
   const now = clock.now()
   const discountBySku = new Map(plan.lines.map((l) => [l.sku, l.discount]))
   const lines = splitDiscounts(reservation.lines, discountBySku).map((l, seq) => ({

@@ -66,12 +66,15 @@ export async function runStaged<P>(
   return settled.view
 }
 
-/** Calls the provider for a card payment; other methods need no call. */
+/**
+ * Calls the provider for a card payment; other methods need no call, nor does a card payment of
+ * nothing (recorded without a provider, see `recordPayment`).
+ */
 export async function callProvider(
   row: PaymentRow,
   call: () => Promise<ProviderOutcome>,
 ): Promise<ProviderOutcome | null> {
-  if (row.method !== 'card') return null
+  if (row.method !== 'card' || row.provider === null) return null
   try {
     return await call()
   } catch (err) {

@@ -69,7 +69,7 @@ const insertHistory = statement(
 /**
  * Records a payment before anything moves money: card, cash on delivery and pay in store start
  * `pending`; store credit is spent at once (a guarded UPDATE, see `spendStoredValue`) and starts
- * `authorized` with `payment.authorized`. With `origin.requestKey`, a retry of the same request
+ * `authorized` with `payment.authorized`, as does a card or store-credit payment of nothing. With `origin.requestKey`, a retry of the same request
  * finds the payment recorded first (the unique index on key and caller decides a race), and the
  * same key with another request is `idempotency-key-reused`. The card number is never stored.
  */
@@ -83,7 +83,11 @@ export async function recordPayment(
   const hash = requestHash(input)
   const now = clock.now()
   const id = origin.id ?? newId('pay')
-  const storeCredit = input.method === 'store_credit'
+  // Nothing to charge (discounts cover the order and shipping is free): no card is sent to the
+  // provider and no stored value is spent; the payment stands authorized for nothing.
+  const nothing = input.amount.amount === 0
+  const storeCredit = input.method === 'store_credit' && !nothing
+  const settled = storeCredit || (nothing && (input.method === 'card' || input.method === 'store_credit'))
   if (storeCredit) {
     const existing = origin.requestKey && !origin.freshKey ? await findByRequestKey(tx, origin, hash) : undefined
     if (existing) return { row: existing, replayed: true }
@@ -98,8 +102,8 @@ export async function recordPayment(
     method: input.method,
     currency: input.amount.currency,
     amount_minor: input.amount.amount,
-    status: storeCredit ? ('authorized' as const) : ('pending' as const),
-    provider: input.method === 'card' ? provider.name : null,
+    status: settled ? ('authorized' as const) : ('pending' as const),
+    provider: input.method === 'card' && !nothing ? provider.name : null,
     provider_payment_id: null,
     card_last4: input.card ? input.card.number.slice(-4) : null,
     stored_value_code: input.storedValueCode ?? null,
@@ -161,7 +165,7 @@ export async function recordPayment(
       .executeTakeFirst()
     if (!row) return { row: (await findByRequestKey(tx, origin, hash))!, replayed: true }
   }
-  if (storeCredit) await announce(tx, clock, row, row.amount_minor, paymentEvents.authorized)
+  if (settled) await announce(tx, clock, row, row.amount_minor, paymentEvents.authorized)
   return { row, replayed: false }
 }
 
