@@ -8,10 +8,15 @@ const caches = new Set<ConfigCache<unknown>>()
  * (`configurationChanged`, called after they commit); writes made by another process sharing
  * the PostgreSQL server are seen within `ttlMs`. Only for facts where being that late is
  * harmless: guards never rely on a cached value, they are in SQL.
+ *
+ * Each caller that finds no fresh value loads it itself, in its own transaction, rather than
+ * waiting for a load already running in another's: that transaction may be waiting on a row
+ * lock the caller holds (its statements go out behind one another, see `together`), a wait
+ * PostgreSQL cannot see and would never break. A few duplicate reads when the value expires
+ * under load cost less than that.
  */
 export class ConfigCache<T> {
   #value: { data: T; until: number } | undefined
-  #loading: Promise<T> | undefined
   // A load that started before a clear must not store what it read.
   #generation = 0
 
@@ -21,13 +26,8 @@ export class ConfigCache<T> {
 
   async get(load: () => Promise<T>): Promise<T> {
     if (this.#value && this.#value.until > systemClock.now().getTime()) return this.#value.data
-    if (this.#loading) return this.#loading
     const generation = this.#generation
-    const loading = load().finally(() => {
-      if (this.#loading === loading) this.#loading = undefined
-    })
-    this.#loading = loading
-    const data = await loading
+    const data = await load()
     if (generation === this.#generation) {
       this.#value = { data, until: systemClock.now().getTime() + this.ttlMs }
     }
@@ -37,7 +37,6 @@ export class ConfigCache<T> {
   clear(): void {
     this.#generation++
     this.#value = undefined
-    this.#loading = undefined
   }
 }
 

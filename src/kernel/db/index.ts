@@ -5,4 +5,5 @@ export { migrateToLatest, pendingMigrations, type Migrations } from './migration
 export { BatchQueue, type Settled } from './group-commit.js'
 export { rowsOf, type RowColumn } from './rows.js'
 export { statement } from './statement.js'
+export { together } from './together.js'
 export { maintenanceTasks } from './maintenance.js'

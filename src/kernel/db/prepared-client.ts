@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import pg from 'pg'
 import { preparedQuery, type Described } from './prepared-query.js'
+import { pipelineMarker, type Pipelined } from './together.js'
 
 // Statements without parameters are transaction control, DDL or text with literals inlined,
 // rarely repeated; long texts are bulk statements (an import's multi-row insert), a new text
@@ -70,6 +71,7 @@ export class PreparingClient extends pg.Client {
       return answered('BEGIN')
     }
     if (text === 'commit' || text === 'rollback') return this.#end(text, args)
+    if (text === pipelineMarker) return this.#pipeline(args[1])
     if (this.#beginHeld) {
       this.#beginHeld = false
       return Promise.all(this.#together(['begin'], args)).then(([, result]) => result)
@@ -97,6 +99,40 @@ export class PreparingClient extends pg.Client {
     // transaction (as a ROLLBACK). If that COMMIT failed, the connection did: the failure is
     // answered, so that the connection is discarded.
     return text === 'commit' ? sent : sent.then(() => answered('ROLLBACK'))
+  }
+
+  /**
+   * The statements of `together`, written in one go (behind a held BEGIN): per statement its
+   * rows or its error, so that each caller hears its own answer.
+   */
+  async #pipeline(statements: readonly { sql: string; parameters: readonly unknown[] }[]): Promise<Result> {
+    const answer = (sent: Promise<Result>): Promise<Pipelined> =>
+      sent.then(
+        (result) => ({ rows: result.rows }),
+        (error: unknown) => ({ error }),
+      )
+    // Without pipeline mode (the embedded engine) a client takes one query at a time.
+    if (!(this as unknown as { pipeline: boolean }).pipeline) {
+      const rows: Pipelined[] = []
+      for (const s of statements) rows.push(await answer(this.query(s.sql, [...s.parameters])))
+      return { command: 'PIPELINE', rowCount: null, rows, fields: [] }
+    }
+    const { stream } = (this as unknown as { connection: { stream: Corkable } }).connection
+    stream.cork?.()
+    let begun: Promise<Result> | undefined
+    let answers: Promise<Pipelined>[]
+    try {
+      if (this.#beginHeld) {
+        this.#beginHeld = false
+        begun = this.#send(['begin'])
+      }
+      answers = statements.map((s) => answer(this.#send([s.sql, [...s.parameters]])))
+    } finally {
+      stream.uncork?.()
+    }
+    // A failed BEGIN fails every statement behind it: the query as a whole fails.
+    if (begun) await begun
+    return { command: 'PIPELINE', rowCount: null, rows: await Promise.all(answers), fields: [] }
   }
 
   /** Two queries written in one go; their answers, in order. */

@@ -10,6 +10,7 @@ import {
   type RawBuilder,
   type Transaction,
 } from 'kysely'
+import { rowsOf } from './together.js'
 
 // Builds statements only; they run on the caller's transaction.
 const builder = new Kysely<any>({
@@ -86,9 +87,9 @@ export function statement<DB, P extends object, R>(
     return { sql: shape.sql, parameters, query: shape.query, queryId }
   }
 
-  /** Runs the statement for `p` in `tx`; its rows. */
+  /** Runs the statement for `p` in `tx` (with others, inside `together`); its rows. */
   async function execute(tx: Transaction<any> | Kysely<any>, p: P): Promise<R[]> {
-    return (await tx.executeQuery(compile(p))).rows
+    return rowsOf(tx as Transaction<any>, compile(p))
   }
 
   /** Its first row; throws when there is none. */

@@ -1,6 +1,6 @@
 import { sql, type Insertable, type Kysely } from 'kysely'
 import type { Clock } from '../../kernel/clock.js'
-import { crossModule, statement, type Tx } from '../../kernel/db/index.js'
+import { crossModule, statement, together, type Tx } from '../../kernel/db/index.js'
 import { DomainError } from '../../kernel/errors.js'
 import { newId } from '../../kernel/ids.js'
 import { allocate } from '../../kernel/money.js'
@@ -193,8 +193,13 @@ export async function placeOrder(
   const id = newId('ord')
   const closed = body.cartId ? await closeCart(crossModule(tx), clock, body.cartId, id) : undefined
   const basket = await basketOf(tx, origin.channel, body, closed)
-  const { currency, unitOf } = await priceBasket(tx, origin.channel, basket)
-  const { customerId } = await resolveCustomerId(crossModule(tx), clock, basket.customer)
+  // Independent of one another: their statements go to the database in one write.
+  const [{ currency, unitOf }, { customerId }, { reservation, plan: sourcing }] = await together(
+    tx,
+    () => priceBasket(tx, origin.channel, basket),
+    () => resolveCustomerId(crossModule(tx), clock, basket.customer),
+    () => reserveBasket(tx, clock, origin, id, basket),
+  )
   const plan = await discountsOf(
     tx,
     clock,
@@ -203,7 +208,6 @@ export async function placeOrder(
     origin.channel,
     basket.coupon,
   )
-  const { reservation, plan: sourcing } = await reserveBasket(tx, clock, origin, id, basket)
   const applied = plan.applied
   if (applied.length > 0) {
     await redeem(crossModule(tx), clock, {
