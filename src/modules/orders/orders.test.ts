@@ -303,6 +303,22 @@ describe.each(engines)('orders on %s', (engine) => {
     expect(again.json()).toMatchObject({ status: 409, allowed: [] })
   })
 
+  it('answers a placement exactly as the order reads back afterwards', async () => {
+    const res = await placeOrder(
+      s.t,
+      keys.web,
+      direct({
+        fulfillment: {
+          method: 'ship',
+          address: { country: 'GR', line1: 'Ermou 1', city: 'Athens', postalCode: '10563' },
+        },
+      }),
+    )
+    expect(res.statusCode, res.body).toBe(201)
+    const read = await s.t.call('GET', `/v1/orders/${res.json().id}`, undefined, { key: keys.web })
+    expect(read.body).toBe(res.body)
+  })
+
   it('takes an order with nothing to pay by card without charging the card, and cancels it', async () => {
     await s.t.call('POST', '/v1/promotions', {
       name: 'On the house',

@@ -1,6 +1,6 @@
 import { sql, type Insertable, type Kysely } from 'kysely'
 import type { Clock } from '../../kernel/clock.js'
-import { crossModule, statement, together, type Tx } from '../../kernel/db/index.js'
+import { crossModule, statement, together, writeAtCommit, type Tx } from '../../kernel/db/index.js'
 import { DomainError } from '../../kernel/errors.js'
 import { newId } from '../../kernel/ids.js'
 import { allocate } from '../../kernel/money.js'
@@ -17,7 +17,7 @@ import {
 } from '../payments/index.js'
 import { couponNotApplicable, evaluate, redeem } from '../promotions/index.js'
 import { basketOf, priceBasket, type Basket } from './basket.js'
-import type { OrderEventTable, OrderLineTable, OrdersTables, OrderTable } from './db.js'
+import type { OrderEventTable, OrderLineTable, OrderRow, OrdersTables, OrderTable } from './db.js'
 import { orderViewOf } from './queries.js'
 import { shippingFor } from './shipping-rates.js'
 import { sourcingPolicy } from './sourcing-policy.js'
@@ -141,25 +141,22 @@ async function discountsOf(
   return plan
 }
 
-/**
- * The order, its lines and the first entry of its timeline in one statement: the lines and the
- * entry are known beforehand, so only the order's own row (its number) is read back.
- */
-const insertPlaced = statement(
-  (
-    db: Kysely<OrdersTables>,
-    p: {
-      lines: Insertable<OrderLineTable>[]
-      placed: Insertable<OrderEventTable>
-      order: Omit<Insertable<OrderTable>, 'number'>
-    },
-  ) =>
-    db
-      .with('line', (d) => d.insertInto('orders.order_line').values(p.lines))
-      .with('placed', (d) => d.insertInto('orders.order_event').values(p.placed))
-      .insertInto('orders.order')
-      .values({ ...p.order, number: sql<number>`nextval('orders.order_number')` })
-      .returningAll(),
+// Drawn with the placement's first statements, before it is known whether the order can be
+// served: a refused placement leaves a gap, as any rolled-back one does.
+const drawNumber = statement((_db, p: { sequence: string }) =>
+  sql<{ number: number }>`select nextval(${p.sequence}::regclass) as number`,
+)
+
+const insertOrder = statement((db: Kysely<OrdersTables>, p: { order: Insertable<OrderTable> }) =>
+  db.insertInto('orders.order').values(p.order),
+)
+const insertLines = statement(
+  (db: Kysely<OrdersTables>, p: { lines: Insertable<OrderLineTable>[] }) =>
+    db.insertInto('orders.order_line').values(p.lines),
+)
+const insertPlacedEntry = statement(
+  (db: Kysely<OrdersTables>, p: { entry: Insertable<OrderEventTable> }) =>
+    db.insertInto('orders.order_event').values(p.entry),
 )
 
 /**
@@ -171,7 +168,8 @@ const insertPlaced = statement(
  * location that can ship the whole order, else the fewest shipments — see `sourcingRequest` and
  * the inventory module's `planSourcing`), with the plan and its reason stored on the order;
  * shipping from the configured rates; a number from `orders.order_number` (a sequence: unique
- * and increasing, never a lock), the payment recorded for the total with shipping, one
+ * and increasing, never a lock; drawn with the first statements, so a refusal leaves a gap), the
+ * order's rows written with the commit, the payment recorded for the total with shipping, one
  * fulfilment per location the stock was reserved at (`allocated`, with the order's method). A
  * card order is `pending_payment` — its authorisation happens after commit, holding no lock
  * (see `authorizeOrder`); other methods are `confirmed`.
@@ -194,12 +192,14 @@ export async function placeOrder(
   const closed = body.cartId ? await closeCart(crossModule(tx), clock, body.cartId, id) : undefined
   const basket = await basketOf(tx, origin.channel, body, closed)
   // Independent of one another: their statements go to the database in one write.
-  const [{ currency, unitOf }, { customerId }, { reservation, plan: sourcing }] = await together(
-    tx,
-    () => priceBasket(tx, origin.channel, basket),
-    () => resolveCustomerId(crossModule(tx), clock, basket.customer),
-    () => reserveBasket(tx, clock, origin, id, basket),
-  )
+  const [{ currency, unitOf }, { customerId }, { reservation, plan: sourcing }, [drawn]] =
+    await together(
+      tx,
+      () => priceBasket(tx, origin.channel, basket),
+      () => resolveCustomerId(crossModule(tx), clock, basket.customer),
+      () => reserveBasket(tx, clock, origin, id, basket),
+      () => drawNumber.execute(tx, { sequence: 'orders.order_number' }),
+    )
   const plan = await discountsOf(
     tx,
     clock,
@@ -262,43 +262,54 @@ export async function placeOrder(
     },
     at: now,
   }
-  const order = await insertPlaced.executeTakeFirstOrThrow(tx, {
-    lines,
-    placed: {
-      order_id: id,
-      status,
-      kind: placed.kind,
-      detail: JSON.stringify(placed.detail),
-      at: now,
-    },
-    order: {
-      id,
-      status,
-      channel: origin.channel,
-      touchpoint: origin.touchpoint,
-      store: origin.store,
-      staff: origin.staff,
-      customer_id: customerId,
-      currency,
-      subtotal_minor: totals.subtotal,
-      discount_minor: totals.discount,
-      shipping_minor: totals.shipping,
-      total_minor: totals.total,
-      fulfillment_method: basket.fulfillment.method,
-      fulfillment_location: basket.fulfillment.location,
-      address:
-        basket.fulfillment.address === null ? null : JSON.stringify(basket.fulfillment.address),
-      vehicle: basket.fulfillment.vehicle,
-      sourcing: JSON.stringify(sourcing),
-      payment_method: body.payment.method,
-      payment_id: payment.id,
-      reservation_id: reservation.id,
-      coupon: basket.coupon?.toUpperCase() ?? null,
-      cart_id: basket.cartId,
-      created_at: now,
-      updated_at: now,
-    },
-  })
+  const order: OrderRow = {
+    id,
+    number: drawn!.number,
+    status,
+    channel: origin.channel,
+    touchpoint: origin.touchpoint,
+    store: origin.store,
+    staff: origin.staff,
+    customer_id: customerId,
+    placed_customer_id: null,
+    currency,
+    subtotal_minor: totals.subtotal,
+    discount_minor: totals.discount,
+    shipping_minor: totals.shipping,
+    total_minor: totals.total,
+    fulfillment_method: basket.fulfillment.method,
+    fulfillment_location: basket.fulfillment.location,
+    address: basket.fulfillment.address,
+    vehicle: basket.fulfillment.vehicle,
+    sourcing,
+    payment_method: body.payment.method,
+    payment_id: payment.id,
+    reservation_id: reservation.id,
+    coupon: basket.coupon?.toUpperCase() ?? null,
+    cart_id: basket.cartId,
+    created_at: now,
+    updated_at: now,
+  }
+  // Nothing reads the order before the commit: its rows go with the transaction's last statement.
+  await writeAtCommit(tx, `order:${id}`, [
+    insertOrder.compile({
+      order: {
+        ...order,
+        address: order.address === null ? null : JSON.stringify(order.address),
+        sourcing: JSON.stringify(order.sourcing),
+      },
+    }),
+    insertLines.compile({ lines }),
+    insertPlacedEntry.compile({
+      entry: {
+        order_id: id,
+        status,
+        kind: placed.kind,
+        detail: JSON.stringify(placed.detail),
+        at: now,
+      },
+    }),
+  ])
   const fulfillments = await createFulfillments(crossModule(tx), clock, {
     orderId: id,
     orderNumber: order.number,
