@@ -10,7 +10,7 @@ import {
   type RawBuilder,
   type Transaction,
 } from 'kysely'
-import { rowsOf } from './together.js'
+import { queuedRows } from './together.js'
 
 // Builds statements only; they run on the caller's transaction.
 const builder = new Kysely<any>({
@@ -89,7 +89,7 @@ export function statement<DB, P extends object, R>(
 
   /** Runs the statement for `p` in `tx` (with others, inside `together`); its rows. */
   async function execute(tx: Transaction<any> | Kysely<any>, p: P): Promise<R[]> {
-    return rowsOf(tx as Transaction<any>, compile(p))
+    return queuedRows(tx as Transaction<any>, compile(p))
   }
 
   /** Its first row; throws when there is none. */

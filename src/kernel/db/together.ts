@@ -23,8 +23,8 @@ const inFailedTransaction = '25P02'
  * Runs independent pieces of work of one transaction side by side and answers their results in
  * order, like `Promise.all`. The statements (`statement()`) they issue while waiting on nothing
  * else go to the database together: one write and one wake-up on each side instead of one per
- * statement. An order's placement asks for its prices, its customer and its stock reservation
- * this way.
+ * statement. An order's placement asks for its prices, its customer, its stock reservation and
+ * its number this way.
  *
  * The pieces must not depend on one another's writes, and each must be correct whatever ran
  * before it. When several fail, the error of the first in argument order is thrown, except that
@@ -55,7 +55,7 @@ export async function together<T extends readonly unknown[]>(
  * The rows of `query` in `tx`: inside `together`, sent with whatever else the pieces ask for
  * before the event loop turns; otherwise at once.
  */
-export async function rowsOf<R>(tx: Transaction<any>, query: CompiledQuery<R>): Promise<R[]> {
+export async function queuedRows<R>(tx: Transaction<any>, query: CompiledQuery<R>): Promise<R[]> {
   const batch = batches.get(tx)
   if (!batch) return (await tx.executeQuery(query)).rows
   return new Promise<R[]>((resolve, reject) => {
