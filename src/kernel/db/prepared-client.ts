@@ -21,6 +21,7 @@ export const commitFollows = '\n-- commit follows'
 type Corkable = { cork?(): void; uncork?(): void }
 
 type Result = { command: string; rowCount: number | null; rows: unknown[]; fields: unknown[] }
+type Answer = Promise<Result>
 
 const answered = (command: string): Promise<Result> =>
   Promise.resolve({ command, rowCount: null, rows: [], fields: [] })
@@ -74,10 +75,10 @@ export class PreparingClient extends pg.Client {
     if (text === pipelineMarker) return this.#pipeline(args[1])
     if (this.#beginHeld) {
       this.#beginHeld = false
-      return Promise.all(this.#together(['begin'], args)).then(([, result]) => result)
+      return Promise.all(this.#inOneWrite([['begin'], args])).then(([, result]) => result)
     }
     if (text.endsWith(commitFollows)) {
-      const [result, commit] = this.#together(args, ['commit'])
+      const [result, commit] = this.#inOneWrite([args, ['commit']]) as [Answer, Answer]
       this.#commitSent = commit
       // Answered to `#end`, or to no one when the statement failed (the transaction is over).
       commit.catch(() => {})
@@ -117,30 +118,24 @@ export class PreparingClient extends pg.Client {
       for (const s of statements) rows.push(await answer(this.query(s.sql, [...s.parameters])))
       return { command: 'PIPELINE', rowCount: null, rows, fields: [] }
     }
-    const { stream } = (this as unknown as { connection: { stream: Corkable } }).connection
-    stream.cork?.()
-    let begun: Promise<Result> | undefined
-    let answers: Promise<Pipelined>[]
-    try {
-      if (this.#beginHeld) {
-        this.#beginHeld = false
-        begun = this.#send(['begin'])
-      }
-      answers = statements.map((s) => answer(this.#send([s.sql, [...s.parameters]])))
-    } finally {
-      stream.uncork?.()
-    }
+    const held = this.#beginHeld
+    this.#beginHeld = false
+    const sent = this.#inOneWrite([
+      ...(held ? [['begin']] : []),
+      ...statements.map((s) => [s.sql, [...s.parameters]]),
+    ])
+    const answers = sent.slice(held ? 1 : 0).map(answer)
     // A failed BEGIN fails every statement behind it: the query as a whole fails.
-    if (begun) await begun
+    if (held) await sent[0]
     return { command: 'PIPELINE', rowCount: null, rows: await Promise.all(answers), fields: [] }
   }
 
-  /** Two queries written in one go; their answers, in order. */
-  #together(first: unknown[], second: unknown[]): [Promise<Result>, Promise<Result>] {
+  /** Queries written in one go; their answers, in order. */
+  #inOneWrite(queries: unknown[][]): Promise<Result>[] {
     const { stream } = (this as unknown as { connection: { stream: Corkable } }).connection
     stream.cork?.()
     try {
-      return [this.#send(first), this.#send(second)]
+      return queries.map((q) => this.#send(q))
     } finally {
       stream.uncork?.()
     }

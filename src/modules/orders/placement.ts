@@ -142,7 +142,8 @@ async function discountsOf(
 }
 
 // Drawn with the placement's first statements, before it is known whether the order can be
-// served: a refused placement leaves a gap, as any rolled-back one does.
+// served: a refused placement leaves a gap, as any rolled-back one does. The sequence is passed
+// as a value so that the statement is prepared (statements without values run unprepared).
 const drawNumber = statement((_db, p: { sequence: string }) =>
   sql<{ number: number }>`select nextval(${p.sequence}::regclass) as number`,
 )

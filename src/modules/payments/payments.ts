@@ -69,9 +69,10 @@ const insertHistory = statement(
 /**
  * Records a payment before anything moves money: card, cash on delivery and pay in store start
  * `pending`; store credit is spent at once (a guarded UPDATE, see `spendStoredValue`) and starts
- * `authorized` with `payment.authorized`, as does a card or store-credit payment of nothing. With `origin.requestKey`, a retry of the same request
- * finds the payment recorded first (the unique index on key and caller decides a race), and the
- * same key with another request is `idempotency-key-reused`. The card number is never stored.
+ * `authorized` with `payment.authorized`, as does a card payment of nothing. With
+ * `origin.requestKey`, a retry of the same request finds the payment recorded first (the unique
+ * index on key and caller decides a race), and the same key with another request is
+ * `idempotency-key-reused`. The card number is never stored.
  */
 export async function recordPayment(
   tx: Tx<PaymentsTables>,
@@ -86,9 +87,9 @@ export async function recordPayment(
   // Nothing to charge (discounts cover the order and shipping is free): no card is sent to the
   // provider and no stored value is spent; the payment stands authorized for nothing.
   const nothing = input.amount.amount === 0
-  const storeCredit = input.method === 'store_credit' && !nothing
-  const settled = storeCredit || (nothing && (input.method === 'card' || input.method === 'store_credit'))
-  if (storeCredit) {
+  const spends = input.method === 'store_credit' && !nothing
+  const settled = input.method === 'store_credit' || (nothing && input.method === 'card')
+  if (spends) {
     const existing = origin.requestKey && !origin.freshKey ? await findByRequestKey(tx, origin, hash) : undefined
     if (existing) return { row: existing, replayed: true }
     await spendStoredValue(tx, clock, input.storedValueCode!, input.amount, {
