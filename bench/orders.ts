@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url'
 import { benchTargets, type BenchTarget } from './lib/engines.js'
 import { closedLoop, openLoop, type LoadResult, type Outcome } from './lib/load.js'
 import { bearer, LoadClient } from './lib/load-client.js'
+import { waitUntilDelivered } from './lib/outbox.js'
 import { machine, machineBusyMs, printTable, resultsDir, writeBarChart, writeResult, type Check } from './lib/report.js'
 import { seedThroughCli } from './lib/seed.js'
 
@@ -37,6 +38,8 @@ export type OrdersBenchResult = {
   throughput: LoadResult
   /** Busy CPU time of the whole machine during the closed loop, per order placed. */
   cpuMsPerOrder: number
+  /** Deliveries still pending when the closed loop ended, and how long they took. */
+  backlog: { events: number; seconds: number }
   atHalfTarget: LoadResult & { offered: number }
   checks: Check[]
 }
@@ -75,6 +78,9 @@ async function benchEngine(target: BenchTarget): Promise<OrdersBenchResult> {
     const busyBefore = machineBusyMs()
     const throughput = await closedLoop({ concurrency: settings.concurrency, seconds: settings.seconds, send: placeOne(client, 'closed') })
     const cpuMsPerOrder = (machineBusyMs() - busyBefore) / Math.max(throughput.ok, 1)
+    // The latency run starts from a quiet server, not behind the closed loop's deliveries; how
+    // far behind those were says whether timelines and traits keep up at the full rate.
+    const backlog = await waitUntilDelivered(server)
     const offered = targetRate[target.engine] / 2
     process.stdout.write(`[${target.engine}] open loop at ${offered}/s, ${settings.seconds} s…\n`)
     const atHalf = await openLoop({ rate: offered, seconds: settings.seconds, send: placeOne(client, 'open') })
@@ -85,6 +91,8 @@ async function benchEngine(target: BenchTarget): Promise<OrdersBenchResult> {
       { name: '  latency p50', value: throughput.p50Ms, unit: 'ms', target: '', met: null },
       { name: '  latency p99', value: throughput.p99Ms, unit: 'ms', target: '', met: null },
       { name: '  machine CPU per order (all processes)', value: cpuMsPerOrder, unit: 'ms', target: '', met: null },
+      { name: 'outbox events behind after the closed loop', value: backlog.events, unit: '', target: '', met: null },
+      { name: '  delivered within', value: backlog.seconds, unit: 's', target: '', met: null },
       { name: `orders answered at ${offered}/s offered`, value: atHalf.rate, unit: '/s', target: '', met: null },
       { name: '  latency p50', value: atHalf.p50Ms, unit: 'ms', target: '', met: null },
       { name: '  latency p99', value: atHalf.p99Ms, unit: 'ms', target: '< 100 ms', met: atHalf.p99Ms < 100 },
@@ -98,6 +106,7 @@ async function benchEngine(target: BenchTarget): Promise<OrdersBenchResult> {
       seedSeconds,
       throughput,
       cpuMsPerOrder,
+      backlog,
       atHalfTarget: { ...atHalf, offered },
       checks,
     }
