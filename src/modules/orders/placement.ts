@@ -15,7 +15,7 @@ import {
   type PaymentOrigin,
   type PaymentProvider,
 } from '../payments/index.js'
-import { couponNotApplicable, evaluate, redeem } from '../promotions/index.js'
+import { couponNotApplicable, evaluate, redeem, withAllowances } from '../promotions/index.js'
 import { basketOf, priceBasket, type Basket } from './basket.js'
 import type { OrderEventTable, OrderLineTable, OrderRow, OrdersTables, OrderTable } from './db.js'
 import { orderViewOf } from './queries.js'
@@ -180,7 +180,8 @@ const insertPlacedEntry = statement(
  * contact, a store without pickup, a courier order without coordinates), `not-found`
  * (customer or cart), `illegal-transition` (cart closed). The reservation and redemption
  * statements carry their own guards, so concurrent orders for the last units cannot both
- * succeed. Appends `order.placed`.
+ * succeed. Appends `order.placed`. `allowances[i]` is taken off line `i` beyond its
+ * promotions (see `withAllowances`); only exchanges give any.
  */
 export async function placeOrder(
   tx: OrdersTx,
@@ -188,6 +189,7 @@ export async function placeOrder(
   provider: PaymentProvider,
   origin: OrderOrigin,
   body: PlaceOrderBody,
+  allowances: readonly number[] = [],
 ): Promise<OrderView> {
   const id = newId('ord')
   const closed = body.cartId ? await closeCart(crossModule(tx), clock, body.cartId, id) : undefined
@@ -201,7 +203,7 @@ export async function placeOrder(
       () => reserveBasket(tx, clock, origin, id, basket),
       () => drawNumber.execute(tx, { sequence: 'orders.order_number' }),
     )
-  const plan = await discountsOf(
+  const promoted = await discountsOf(
     tx,
     clock,
     { basket, currency, unitOf },
@@ -209,6 +211,7 @@ export async function placeOrder(
     origin.channel,
     basket.coupon,
   )
+  const plan = withAllowances(promoted, allowances)
   const applied = plan.applied
   if (applied.length > 0) {
     await redeem(crossModule(tx), clock, {

@@ -201,3 +201,23 @@ export function planDiscounts(
     notApplied,
   }
 }
+
+/**
+ * A plan with more taken off its lines than the promotions took: `allowances[i]` off line `i`,
+ * held to what the line still costs, with the totals following. Allowances are not promotions:
+ * nothing is redeemed for them. An exchange allows what makes a replacement of the returned
+ * product cost what the returned unit did.
+ */
+export function withAllowances<P extends Pick<Plan, 'discountTotal' | 'total' | 'lines'>>(
+  plan: P,
+  allowances: readonly number[],
+): P {
+  if (allowances.every((a) => a <= 0)) return plan
+  let off = 0
+  const lines = plan.lines.map((l, i) => {
+    const extra = Math.min(Math.max(allowances[i] ?? 0, 0), l.lineTotal - l.discount)
+    off += extra
+    return extra > 0 ? { ...l, discount: l.discount + extra } : l
+  })
+  return { ...plan, lines, discountTotal: plan.discountTotal + off, total: plan.total - off }
+}

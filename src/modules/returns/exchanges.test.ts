@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { engines } from '../../../test/support/engines.js'
 import { stockAt } from '../fulfillment/testing.js'
+import { receive } from '../inventory/testing.js'
 import type { ShopKeys } from '../orders/testing.js'
 import { card, cards, startPaymentsTestApp, type PaymentsTestApp } from '../payments/testing.js'
 import {
@@ -148,6 +149,88 @@ describe.each(engines)('exchanges on %s', (engine) => {
       fulfillment: { method: 'ship', address: shipTo },
       totals: { total: 1000 },
     })
+  })
+
+  it('keeps an exchange within one product even after a coupon; a dearer size costs the difference', async () => {
+    const jeans = { '30': 5000, '32': 5000, '34': 5500 }
+    const created = await s.t.call('POST', '/v1/products', {
+      title: 'Jeans',
+      variants: Object.entries(jeans).map(([waist, amount]) => ({
+        sku: `JEANS-${waist}`,
+        options: { waist },
+        price: { amount, currency: 'EUR' },
+      })),
+    })
+    expect(created.statusCode, created.body).toBe(201)
+    for (const waist of Object.keys(jeans)) await receive(s.t, `JEANS-${waist}`, 'wh-1', 5)
+    for (const waist of Object.keys(jeans)) await receive(s.t, `JEANS-${waist}`, 'ath-1', 5)
+    const promotion = await s.t.call('POST', '/v1/promotions', {
+      name: 'Twenty off',
+      trigger: 'coupon',
+      code: 'JEANS20',
+      discount: { type: 'percentage', percentOff: 20 },
+    })
+    expect(promotion.statusCode, promotion.body).toBe(201)
+    const bought = await handOver(
+      s.t,
+      await placed(s.t, keys.web, {
+        customer: { id: order.customerId },
+        lines: [{ sku: 'JEANS-30', quantity: 2 }],
+        fulfillment: { method: 'ship', address: shipTo },
+        payment: visa,
+        coupon: 'JEANS20',
+      }),
+    )
+    const jeansBack = { sku: 'JEANS-30', quantity: 1, reason: 'too small', condition: 'as_new' }
+    const swap = (newLines: object[], extra: object = {}) => ({
+      orderId: bought.id,
+      returnLines: [jeansBack],
+      newLines,
+      location: 'ath-1',
+      ...extra,
+    })
+
+    // Each pair was paid 40.00; the same price in another size costs nothing more.
+    const even = await exchanged(swap([{ sku: 'JEANS-32', quantity: 1 }]))
+    expect(even.return).toMatchObject({
+      value: { amount: 4000 },
+      refund: { amount: { amount: 0 }, method: 'none' },
+      exchange: { applied: { amount: 4000 }, extraPaymentId: null },
+    })
+    expect(even.order).toMatchObject({
+      lines: [{ sku: 'JEANS-32', unitPrice: { amount: 5000 }, discount: { amount: 1000 } }],
+      totals: { subtotal: 5000, discount: 1000, total: 4000 },
+    })
+
+    // A size priced 5.00 higher costs 5.00; another product costs what it costs today.
+    const unpaid = await exchange(
+      s.t,
+      keys.pos,
+      swap([
+        { sku: 'JEANS-34', quantity: 1 },
+        { sku: 'SOCK-1', quantity: 1 },
+      ]),
+    )
+    expect(unpaid.statusCode, unpaid.body).toBe(422)
+    expect(unpaid.json().refusals[0].message).toContain('costs 900')
+    const dearer = await exchanged(
+      swap(
+        [
+          { sku: 'JEANS-34', quantity: 1 },
+          { sku: 'SOCK-1', quantity: 1 },
+        ],
+        { payment: visa },
+      ),
+    )
+    expect(dearer.order.totals).toMatchObject({ subtotal: 5900, discount: 1000, total: 4900 })
+    expect(dearer.order.lines).toEqual([
+      expect.objectContaining({ sku: 'JEANS-34', discount: { amount: 1000, currency: 'EUR' } }),
+      expect.objectContaining({ sku: 'SOCK-1', discount: { amount: 0, currency: 'EUR' } }),
+    ])
+    const extra = (await s.t.call('GET', `/v1/payments/${dearer.return.exchange.extraPaymentId}`)).json()
+    expect(extra).toMatchObject({ status: 'captured', amount: { amount: 900 } })
+    // Both pairs came back as exchanges: nothing was refunded to the card.
+    expect(s.server.refunds).toEqual([])
   })
 
   it('answers a retried exchange with the same return and order', async () => {

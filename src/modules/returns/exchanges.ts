@@ -12,10 +12,12 @@ import {
   type PaymentProvider,
 } from '../payments/index.js'
 import { effectivePrices } from '../pricing/index.js'
-import { evaluate } from '../promotions/index.js'
+import { variantsBySku } from '../catalog/index.js'
+import { evaluate, withAllowances } from '../promotions/index.js'
 import type { ReturnsTables } from './db.js'
 import { returnNotAllowed } from './errors.js'
 import { issueStoreCredit, routeRefund } from './refunds.js'
+import { likeForLikeAllowances } from './like-for-like.js'
 import { recordReturn } from './records.js'
 import { admitReturn, type Admission, type ReturnOrigin } from './returns.js'
 import type { CreateExchangeBody, ExchangePayment, ExchangeView } from './schema.js'
@@ -32,23 +34,23 @@ export type Charge = {
 
 /**
  * What the replacement lines cost the customer on the caller's channel: the one price book,
- * then the automatic promotions, as placement prices them. A line with no price in the order's
- * currency is `validation-failed` at `newLines.N.sku`.
+ * then the automatic promotions, as placement prices them, then what makes an exchange within
+ * one product even (`likeForLikeAllowances`), which placement is given too. A line with no
+ * price in the order's currency is `validation-failed` at `newLines.N.sku`.
  */
 async function replacementCost(
   tx: ReturnsTx,
   clock: Clock,
   channel: string | null,
-  order: OrderView,
+  admission: Admission,
   lines: CreateExchangeBody['newLines'],
 ) {
-  const currency = order.totals.currency
-  const prices = await effectivePrices(
-    crossModule(tx),
-    lines.map((l) => l.sku),
-    channel,
-    currency,
-  )
+  const { order, currency } = admission
+  const skus = [...lines.map((l) => l.sku), ...admission.lines.map((l) => l.sku)]
+  const [prices, variants] = await Promise.all([
+    effectivePrices(crossModule(tx), skus, channel, currency),
+    variantsBySku(crossModule(tx), skus, null),
+  ])
   const unit = new Map(prices.map((p) => [p.sku, p.amount]))
   const missing = lines.flatMap((l, i) =>
     unit.has(l.sku)
@@ -67,7 +69,22 @@ async function replacementCost(
     channel,
     coupon: null,
   })
-  return plan.total
+  const productOf = (sku: string) => variants.get(sku)?.productId ?? null
+  const allowances = likeForLikeAllowances(
+    admission.lines.map((r) => ({
+      quantity: r.quantity,
+      value: r.value,
+      productId: productOf(r.sku),
+      priceNow: unit.get(r.sku) ?? null,
+    })),
+    lines.map((l, i) => ({
+      quantity: l.quantity,
+      productId: productOf(l.sku),
+      priceNow: unit.get(l.sku)!,
+      cost: plan.lines[i]!.lineTotal - plan.lines[i]!.discount,
+    })),
+  )
+  return { total: withAllowances(plan, allowances).total, allowances }
 }
 
 function replacementFulfillment(body: CreateExchangeBody, order: OrderView) {
@@ -151,7 +168,13 @@ export async function createExchange(
     field: 'returnLines',
   })
   const { order, currency } = admission
-  const cost = await replacementCost(tx, clock, origin.channel, order, body.newLines)
+  const { total: cost, allowances } = await replacementCost(
+    tx,
+    clock,
+    origin.channel,
+    admission,
+    body.newLines,
+  )
   const applied = Math.min(admission.value, cost)
   const extra = cost - applied
   if (extra > 0 && !body.payment)
@@ -171,13 +194,20 @@ export async function createExchange(
       reference: extraPaymentId,
       channel: origin.channel,
     })
-  const replacement = await placeOrder(crossModule(tx), clock, provider, origin, {
-    customer: { id: order.customerId },
-    lines: body.newLines,
-    fulfillment: replacementFulfillment(body, order),
-    currency,
-    payment: { method: 'store_credit', code },
-  })
+  const replacement = await placeOrder(
+    crossModule(tx),
+    clock,
+    provider,
+    origin,
+    {
+      customer: { id: order.customerId },
+      lines: body.newLines,
+      fulfillment: replacementFulfillment(body, order),
+      currency,
+      payment: { method: 'store_credit', code },
+    },
+    allowances,
+  )
   if (extraPaymentId)
     await payDifference(
       tx,

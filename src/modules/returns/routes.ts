@@ -117,7 +117,10 @@ export function returnRoutes(provider: PaymentProvider): ModuleRoutes {
           tags,
           description:
             'Returns goods and places their replacement as one operation: the returned value ' +
-            'pays for it. Requires an Idempotency-Key. A difference refunded to a card is ' +
+            'pays for it. Within one product (another size or colour) a replacement unit costs ' +
+            'what the returned unit was paid, plus the difference between the two variants\' ' +
+            'prices today; other products cost what a new order would. ' +
+            'Requires an Idempotency-Key. A difference refunded to a card is ' +
             'answered in `return.refund` as for POST /v1/returns. ' +
             refundStatusNote,
           body: CreateExchangeBody,
