@@ -110,6 +110,7 @@ export async function settleOrderPayment(
  * is found again by its order (recorded at placement), the provider is called between two
  * transactions with the key `<paymentId>:authorize` (so a retry gets the provider's first
  * answer), and the second transaction settles payment and order together. Answers the order.
+ * An error (the provider unreachable) names the order, which is placed and waits for a retry.
  */
 export async function authorizeOrder(
   db: Kysely<any>,
@@ -126,7 +127,16 @@ export async function authorizeOrder(
     db,
     authorizeOperation(clock, provider, row, { card: payment.card }),
     (tx, settled) => settleOrderPayment(crossModule(tx), clock, order.id, settled),
-  )
+  ).catch((err: unknown) => {
+    if (!(err instanceof DomainError)) throw err
+    const named = new DomainError(err.kind, err.message, {
+      ...err.members,
+      orderId: order.id,
+      orderNumber: order.number,
+    })
+    named.cause = err.cause
+    throw named
+  })
   // Settled earlier (a replay): the payment answered at once; make sure the order followed.
   return inTransaction(db, async (tx) => {
     await settleOrderPayment(tx, clock, order.id, view)

@@ -254,6 +254,35 @@ describe.each(engines)('orders on %s', (engine) => {
     expect(cancel.json()).toMatchObject({ from: 'payment_failed', to: 'cancelled', allowed: [] })
   })
 
+  it('answers a card order the provider cannot take with 502 naming it; the retry authorises it', async () => {
+    const reachable = process.env.OMNIA_PAYMENT_PROVIDER_URL
+    const body = direct({ payment: { method: 'card', card: card(cards.visa) } })
+    process.env.OMNIA_PAYMENT_PROVIDER_URL = 'http://127.0.0.1:9'
+    let down
+    try {
+      down = await placeOrder(s.t, keys.web, body, 'provider-down')
+    } finally {
+      process.env.OMNIA_PAYMENT_PROVIDER_URL = reachable
+    }
+    expect(down.statusCode, down.body).toBe(502)
+    const problem = down.json()
+    expect(problem).toMatchObject({
+      type: 'https://omnia.dev/problems/payment-provider-unavailable',
+      orderId: expect.stringMatching(/^ord_/),
+      orderNumber: expect.any(Number),
+      paymentId: expect.stringMatching(/^pay_/),
+    })
+    const waiting = (await s.t.call('GET', `/v1/orders/${problem.orderId}`)).json()
+    expect(waiting).toMatchObject({ status: 'pending_payment', number: problem.orderNumber })
+    expect(await reservedAt(s.t.db, 'TEE-M', 'wh-1')).toBe(2)
+
+    const retried = await placeOrder(s.t, keys.web, body, 'provider-down')
+    expect(retried.statusCode, retried.body).toBe(201)
+    expect(retried.json()).toMatchObject({ id: problem.orderId, status: 'confirmed' })
+    expect(s.server.intents.size).toBe(1)
+    expect((await orderCounts(s.t.db)).orders).toBe(1)
+  })
+
   it('cancels before shipment: stock, payment and coupon are all given back', async () => {
     await s.t.call('POST', '/v1/promotions', {
       name: 'Ten off',
