@@ -2,7 +2,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { adminKey, startTestApp, type TestApp } from '../../../test/support/app.js'
 import { engines } from '../../../test/support/engines.js'
 import type { ShopKeys } from '../orders/testing.js'
-import { handOver, placed, policy, returnSnapshot, seedReturnsShop, shipTo } from './testing.js'
+import {
+  handOver,
+  placed,
+  policy,
+  returnGoods,
+  returnSnapshot,
+  seedReturnsShop,
+  shipTo,
+} from './testing.js'
 
 type Method = 'GET' | 'POST' | 'PUT'
 
@@ -98,6 +106,25 @@ describe.each(engines)('returns refuse bad input on %s', (engine) => {
     await refused('POST', url, { ...ok, newLines: [{ sku: 'NOPE', quantity: 1 }] }, 400, ['newLines.0.sku'])
     await refused('POST', url, { ...ok, returnLines: [line, line] }, 400, ['returnLines.1.sku'])
     await refused('POST', url, ok, 400, ['headers.idempotency-key'], { idempotencyKey: null })
+  })
+
+  it('refuses bad parcel receipts at the field that is wrong', async () => {
+    const announced = await returnGoods(t, adminKey, { orderId, lines: [line], byPost: true })
+    expect(announced.statusCode, announced.body).toBe(201)
+    const url = `/v1/returns/${announced.json().id}/receive`
+    const staff = { key: adminKey }
+    await refused('POST', url, { location: 'ATH 1' }, 400, ['location'], staff)
+    await refused('POST', url, { location: 'nowhere' }, 400, ['location'], staff)
+    await refused('POST', url, { note: 'x' }, 400, ['note'], staff)
+    await refused('POST', url, { lines: [{ sku: 'TEE-M', condition: 'soggy' }] }, 400, ['lines.0.condition'], staff)
+    await refused('POST', url, { lines: [{ sku: 'TEE-M', condition: 'used' }, { sku: 'TEE-M', condition: 'damaged' }] }, 400, ['lines.1.sku'], staff)
+    await refused('POST', url, { lines: [{ sku: 'SOCK-1', condition: 'used' }] }, 400, ['lines.0.sku'], staff)
+    await refused('POST', url, {}, 400, ['headers.idempotency-key'], { ...staff, idempotencyKey: null })
+    await refused('POST', url, '{"location": ', 400, [], staff)
+    await refused('POST', url, {}, 403, [], { key: await t.staffKey('analyst') })
+    await refused('POST', url, { location: 'wh-1' }, 403, [], { key: keys.clerk })
+    await refused('POST', url, { location: 'pop-1' }, 422, [], staff)
+    await refused('POST', '/v1/returns/ret_nothing/receive', {}, 404, [], staff)
   })
 
   it('refuses bad policies and list queries', async () => {

@@ -9,11 +9,12 @@ export type Disposition = 'restocked' | 'quarantined'
  */
 export type RefundMethod = 'card' | 'cash' | 'stored_value' | 'store_credit' | 'none'
 /**
- * `refunding` is claimed by one process calling the provider; the others leave it alone until
+ * `awaiting_goods`: a return sent by post, refunded when received. `refunding` is claimed by one
+ * process calling the provider; the others leave it alone until
  * the claim (the row's `updated_at`) is older than `refundLeaseMs`, when its process is taken to
  * have stopped and a retry takes it over, resuming the same refund.
  */
-export type RefundStatus = 'pending' | 'refunding' | 'refunded'
+export type RefundStatus = 'awaiting_goods' | 'pending' | 'refunding' | 'refunded'
 
 export type PolicyTable = {
   // One policy for the business; the check keeps it one row.
@@ -56,6 +57,9 @@ export type ReturnTable = {
   exchange_credit_code: string | null
   extra_payment_id: string | null
   refunded_at: Date | null
+  // Null while a by-post return's parcel is on its way: nothing restocked, nothing refunded.
+  received_at: Date | null
+  refund_wanted: 'original' | 'store_credit'
   created_at: Date
   updated_at: Date
 }

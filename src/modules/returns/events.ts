@@ -6,15 +6,20 @@ import type { ReturnView } from './schema.js'
 
 /** Published names: permanent. Payloads are version 1. */
 export const returnEvents = {
+  requested: 'return.requested',
   received: 'return.received',
   refunded: 'return.refunded',
 } as const
 
-/** `return.received`: the goods are back (restocked or quarantined), with what they were worth. */
+/**
+ * `return.received`: the goods are back (restocked or quarantined), with what they were worth.
+ * `return.requested`, with the same payload: a by-post return announced, its parcel on its way
+ * (lines say where the units are meant to go).
+ */
 export function received(tx: Tx<ReturnsTables>, clock: Clock, view: ReturnView) {
   return appendEvents(crossModule(tx), clock, [
     {
-      name: returnEvents.received,
+      name: view.status === 'received' ? returnEvents.received : returnEvents.requested,
       version: 1,
       payload: {
         returnId: view.id,

@@ -7,6 +7,7 @@ import { card, cards, startPaymentsTestApp, type PaymentsTestApp } from '../paym
 import {
   exchange,
   handOver,
+  parcelReceived,
   placed,
   returnEvents,
   returnSnapshot,
@@ -143,12 +144,26 @@ describe.each(engines)('exchanges on %s', (engine) => {
       },
       keys.web,
     )
-    expect(ret).toMatchObject({ byPost: true, lines: [{ location: 'wh-1', disposition: 'restocked' }] })
+    // The replacement leaves at once; the returned tee goes back on sale when its parcel arrives.
+    expect(ret).toMatchObject({
+      byPost: true,
+      status: 'awaiting_goods',
+      lines: [{ location: 'wh-1', disposition: 'restocked' }],
+      refund: { amount: { amount: 0 }, status: 'awaiting_goods' },
+    })
     expect(replacement).toMatchObject({
       channel: 'web',
+      status: 'confirmed',
       fulfillment: { method: 'ship', address: shipTo },
       totals: { total: 1000 },
     })
+    const onShelf = await stockAt(s.t.db, 'TEE-M', 'wh-1')
+    expect(await parcelReceived(s.t, ret.id)).toMatchObject({
+      status: 'received',
+      refund: { amount: { amount: 0 }, method: 'none', status: 'refunded' },
+    })
+    expect(await stockAt(s.t.db, 'TEE-M', 'wh-1')).toEqual({ ...onShelf, onHand: onShelf.onHand + 1 })
+    expect(s.server.refunds).toEqual([])
   })
 
   it('keeps an exchange within one product even after a coupon; a dearer size costs the difference', async () => {

@@ -16,7 +16,7 @@ import { variantsBySku } from '../catalog/index.js'
 import { evaluate, withAllowances } from '../promotions/index.js'
 import type { ReturnsTables } from './db.js'
 import { returnNotAllowed } from './errors.js'
-import { issueStoreCredit, routeRefund } from './refunds.js'
+import { awaitingGoods, issueStoreCredit, routeRefund } from './refunds.js'
 import { likeForLikeAllowances } from './like-for-like.js'
 import { recordReturn } from './records.js'
 import { admitReturn, type Admission, type ReturnOrigin } from './returns.js'
@@ -153,6 +153,8 @@ async function payDifference(
  * `payment` otherwise), which tops the account up; one costing less leaves the difference to
  * be refunded to the original payment as a return would. Everything commits together or not
  * at all: stock short for the replacement is `insufficient-stock`, and nothing is returned.
+ * By post, the replacement is sent at once and the returned goods (and any difference owed)
+ * wait for the parcel, as a by-post return's do.
  */
 export async function createExchange(
   tx: ReturnsTx,
@@ -238,16 +240,20 @@ async function settleReturn(
   exchange: { orderId: string; applied: number; creditCode: string; extraPaymentId: string | null },
 ) {
   const amount = admission.value - exchange.applied
-  const refund = await routeRefund(tx, clock, provider, {
-    order: admission.order,
-    amount,
-    currency: admission.currency,
-    byPost: admission.byPost,
-    wanted: 'original',
-    channel: origin.channel,
-    returnId: admission.id,
-  })
-  return recordReturn(tx, clock, origin, admission, { ...refund, amount }, exchange)
+  // By post, the replacement leaves now; the returned goods and any difference owed wait for
+  // the parcel (`receiveReturn`).
+  const refund = admission.byPost
+    ? awaitingGoods
+    : await routeRefund(tx, clock, provider, {
+        order: admission.order,
+        amount,
+        currency: admission.currency,
+        byPost: false,
+        wanted: 'original',
+        channel: origin.channel,
+        returnId: admission.id,
+      })
+  return recordReturn(tx, clock, origin, admission, { ...refund, amount, wanted: 'original' }, exchange)
 }
 
 /**

@@ -38,6 +38,8 @@ export async function returnViews(
       staff: r.staff,
       location: r.location,
       byPost: r.by_post,
+      status: r.received_at ? ('received' as const) : ('awaiting_goods' as const),
+      receivedAt: r.received_at?.toISOString() ?? null,
       lines: lines
         .filter((l) => l.return_id === r.id)
         .map((l) => ({

@@ -16,16 +16,26 @@ export type ExchangeRecord = {
   extraPaymentId: string | null
 }
 
-/** Writes an admitted return's row and lines with where its refund went. */
+/** Where a return's money goes, how much, and where the customer asked for it. */
+export type RecordedRefund = RefundOutcome & {
+  amount: number
+  wanted: 'original' | 'store_credit'
+}
+
+/**
+ * Writes an admitted return's row and lines with where its refund went; a by-post return's
+ * (refund `awaiting_goods`) is not received yet.
+ */
 export async function insertReturn(
   tx: ReturnsTx,
   clock: Clock,
   origin: ReturnOrigin,
   admission: Admission,
-  refund: RefundOutcome & { amount: number },
+  refund: RecordedRefund,
   exchange: ExchangeRecord | null = null,
 ): Promise<ReturnRow> {
   const now = clock.now()
+  const awaiting = refund.status === 'awaiting_goods'
   const row = await tx
     .insertInto('returns.return')
     .values({
@@ -45,7 +55,9 @@ export async function insertReturn(
       refund_minor: refund.amount,
       refund_method: refund.method,
       // Settled below with its event, so the row and `return.refunded` agree.
-      refund_status: 'pending',
+      refund_status: awaiting ? 'awaiting_goods' : 'pending',
+      refund_wanted: refund.wanted,
+      received_at: awaiting ? null : now,
       refund_payment_id: refund.paymentId,
       store_credit_code: refund.storeCreditCode,
       exchange_order_id: exchange?.orderId ?? null,
@@ -78,15 +90,15 @@ export async function insertReturn(
 }
 
 /**
- * Writes the return and its events: `return.received`, then `return.refunded` when the refund
- * needed no provider. Answers the return as the API shows it.
+ * Writes the return and its events: `return.received` (`return.requested` by post), then
+ * `return.refunded` when the refund needed no provider. Answers the return as the API shows it.
  */
 export async function recordReturn(
   tx: ReturnsTx,
   clock: Clock,
   origin: ReturnOrigin,
   admission: Admission,
-  refund: RefundOutcome & { amount: number },
+  refund: RecordedRefund,
   exchange: ExchangeRecord | null = null,
 ): Promise<ReturnView> {
   const row = await insertReturn(tx, clock, origin, admission, refund, exchange)

@@ -38,6 +38,14 @@ export type RefundRequest = {
 
 const refundable = new Set(['captured', 'partially_refunded'])
 
+/** A by-post return's refund until its parcel is received: decided then (`receiveReturn`). */
+export const awaitingGoods: RefundOutcome = {
+  method: 'none',
+  status: 'awaiting_goods',
+  paymentId: null,
+  storeCreditCode: null,
+}
+
 /** Opens a store credit account for the customer holding `amount`; answers its code. */
 export async function issueStoreCredit(
   tx: ReturnsTx,

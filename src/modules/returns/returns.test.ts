@@ -8,8 +8,10 @@ import { card, cards, startPaymentsTestApp, type PaymentsTestApp } from '../paym
 import {
   handOver,
   ledgerOf,
+  parcelReceived,
   placed,
   policy,
+  receiveParcel,
   returnEvents,
   returnGoods,
   returnSnapshot,
@@ -127,11 +129,16 @@ describe.each(engines)('returns on %s', (engine) => {
       byPost: true,
       refund: 'store_credit',
     })
-    expect(ret.refund).toMatchObject({ method: 'store_credit', status: 'refunded', paymentId: null })
-    const code = ret.refund.storeCreditCode
+    expect(ret).toMatchObject({
+      status: 'awaiting_goods',
+      refund: { amount: { amount: 2000 }, method: 'none', status: 'awaiting_goods', storeCreditCode: null },
+    })
+    const got = await parcelReceived(s.t, ret.id)
+    expect(got.refund).toMatchObject({ method: 'store_credit', status: 'refunded', paymentId: null })
+    const code = got.refund.storeCreditCode
     expect(code).toEqual(expect.any(String))
     // By post, with no returns address set: back where the parcel left from.
-    expect(ret).toMatchObject({ byPost: true, location: null, lines: [{ location: 'wh-1' }] })
+    expect(got).toMatchObject({ status: 'received', byPost: true, location: null, lines: [{ location: 'wh-1' }] })
     expect(s.server.refunds).toEqual([])
     const account = (await s.t.call('GET', `/v1/stored-value/${code}`)).json()
     expect(account).toMatchObject({ kind: 'store_credit', balance: { amount: 2000 }, customerId: order.customerId })
@@ -328,7 +335,10 @@ describe.each(engines)('returns on %s', (engine) => {
       lines: [line('TEE-M', 1)],
       byPost: true,
     })
-    expect(ret).toMatchObject({
+    expect(ret).toMatchObject({ status: 'awaiting_goods', location: 'the-2' })
+    expect(await balance()).toBe(3000)
+    expect(await stockAt(s.t.db, 'TEE-M', 'the-2')).toEqual({ onHand: 0, reserved: 0 })
+    expect(await parcelReceived(s.t, ret.id)).toMatchObject({
       location: 'the-2',
       lines: [{ location: 'the-2', disposition: 'restocked' }],
       refund: { method: 'stored_value', status: 'refunded', storeCreditCode: 'GIFT-ANA-1' },
@@ -354,9 +364,68 @@ describe.each(engines)('returns on %s', (engine) => {
       lines: [line('TEE-M', 1)],
       byPost: true,
     })
-    expect(byPost.refund).toMatchObject({ method: 'store_credit', status: 'refunded' })
+    expect((await parcelReceived(s.t, byPost.id)).refund).toMatchObject({
+      method: 'store_credit',
+      status: 'refunded',
+    })
     expect(await payment(order.payment.id)).toMatchObject({ refunded: { amount: 1000 } })
     expect(s.server.refunds).toEqual([])
+  })
+
+  it('restocks and refunds a by-post return only when its parcel arrives, once', async () => {
+    const order = await handOver(s.t, await webOrder([{ sku: 'TEE-M', quantity: 2 }, { sku: 'MUG-1', quantity: 1 }]))
+    const stockBefore = await stockAt(s.t.db, 'TEE-M', 'wh-1')
+    const ret = await returned(keys.web, {
+      orderNumber: order.number,
+      contact: 'ana@example.com',
+      lines: [line('TEE-M', 2), line('MUG-1', 1)],
+      byPost: true,
+    })
+    expect(ret).toMatchObject({
+      status: 'awaiting_goods',
+      receivedAt: null,
+      value: { amount: 3000 },
+      refund: { amount: { amount: 3000 }, status: 'awaiting_goods', method: 'none' },
+    })
+    // On its way: nothing on sale again, nothing paid out, and the units cannot be returned twice.
+    expect(await stockAt(s.t.db, 'TEE-M', 'wh-1')).toEqual(stockBefore)
+    expect(await ledgerOf(s.t.db, ret.id)).toEqual([])
+    expect(s.server.refunds).toEqual([])
+    expect((await returnEvents(s.t.db)).map((e) => e.name)).toEqual(['return.requested'])
+    const twice = await returnGoods(s.t, keys.pos, { orderId: order.id, lines: [line('TEE-M', 1)], location: 'ath-1' })
+    expect(twice.statusCode, twice.body).toBe(422)
+    expect(twice.json().refusals).toEqual([expect.objectContaining({ reason: 'exceeds-returnable' })])
+
+    // A clerk of one store cannot book a parcel in at another; the warehouse can.
+    const elsewhere = await receiveParcel(s.t, ret.id, { location: 'wh-1' }, { key: keys.clerk })
+    expect(elsewhere.statusCode, elsewhere.body).toBe(403)
+    const got = await parcelReceived(s.t, ret.id, { lines: [{ sku: 'MUG-1', condition: 'damaged' }] }, keys.picker)
+    expect(got).toMatchObject({
+      status: 'received',
+      receivedAt: expect.any(String),
+      location: 'wh-1',
+      lines: [
+        { sku: 'TEE-M', condition: 'unopened', disposition: 'restocked', location: 'wh-1' },
+        { sku: 'MUG-1', condition: 'damaged', disposition: 'quarantined', location: 'quar-1' },
+      ],
+      refund: { amount: { amount: 3000 }, method: 'card', status: 'refunded' },
+    })
+    expect(await stockAt(s.t.db, 'TEE-M', 'wh-1')).toEqual({ ...stockBefore, onHand: stockBefore.onHand + 2 })
+    expect(await ledgerOf(s.t.db, ret.id)).toEqual([
+      { sku: 'TEE-M', location: 'wh-1', kind: 'return', quantity: 2 },
+      { sku: 'MUG-1', location: 'quar-1', kind: 'return', quantity: 1 },
+    ])
+    expect(s.server.refunds.map((r) => r.amount)).toEqual([3000])
+    expect((await returnEvents(s.t.db)).map((e) => e.name)).toEqual([
+      'return.requested',
+      'return.received',
+      'return.refunded',
+    ])
+    const before = await returnSnapshot(s.t.db)
+    const again = await receiveParcel(s.t, ret.id, {}, { key: keys.picker })
+    expect(again.statusCode, again.body).toBe(409)
+    expect(again.json()).toMatchObject({ from: 'received', to: 'received' })
+    expect(await returnSnapshot(s.t.db)).toBe(before)
   })
 
   it('answers a retried return once, with one refund, and refuses the key for another body', async () => {

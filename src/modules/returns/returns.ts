@@ -13,7 +13,7 @@ import type { ReturnsTables } from './db.js'
 import { returnNotAllowed, type Refusal } from './errors.js'
 import { getReturnPolicy } from './policy.js'
 import { recordReturn } from './records.js'
-import { routeRefund } from './refunds.js'
+import { awaitingGoods, routeRefund } from './refunds.js'
 import { planReturn, type PlannedLine } from './rules.js'
 import type { CreateReturnBody, ReturnLineInput, ReturnView } from './schema.js'
 import { valueOfUnits } from './value.js'
@@ -61,7 +61,7 @@ async function orderOf(tx: ReturnsTx, request: ReturnRequest): Promise<OrderView
   }
 }
 
-async function receivingStore(tx: ReturnsTx, code: string | undefined) {
+export async function receivingStore(tx: ReturnsTx, code: string | undefined) {
   if (!code) return null
   try {
     const location = await getLocation(crossModule(tx), code)
@@ -137,8 +137,8 @@ async function countReturned(
 /**
  * Refuses a return worth more than the order's payment has left to pay out (`already-refunded`
  * at `path`): what the payment has refunded (returns to the original payment, refunds staff made
- * directly) and what earlier returns paid outside it (store credit, value spent on a
- * replacement) come off what was paid, so a refund made at the payments desk is never paid a
+ * directly), what earlier returns paid outside it (store credit, value spent on a replacement)
+ * and what by-post returns on their way will be owed come off what was paid, so a refund made at the payments desk is never paid a
  * second time by a return. Returns of the order run one at a time (`admitReturn`).
  */
 async function assertPaymentCovers(
@@ -152,8 +152,8 @@ async function assertPaymentCovers(
   const outside = await tx
     .selectFrom('returns.return')
     .select(
-      sql<string>`coalesce(sum(case when refund_method = 'store_credit' then refund_minor else 0 end
-                  + exchange_applied_minor), 0)`.as('minor'),
+      sql<string>`coalesce(sum(case when refund_method = 'store_credit' or refund_status = 'awaiting_goods'
+                  then refund_minor else 0 end + exchange_applied_minor), 0)`.as('minor'),
     )
     .where('order_id', '=', order.id)
     .executeTakeFirstOrThrow()
@@ -171,14 +171,63 @@ async function assertPaymentCovers(
   ])
 }
 
+/** A returned line as it is put away. */
+export type PutAwayLine = {
+  sku: string
+  quantity: number
+  reason: string
+  disposition: 'restocked' | 'quarantined'
+  location: string
+}
+
+/**
+ * Puts returned units where their lines say: back into stock, or into quarantine behind a
+ * safety stock that nothing can be sold past (`return` ledger entries referencing the return).
+ * Problems point at `<field>.N.sku` or `location`.
+ */
+export async function putAway(
+  tx: ReturnsTx,
+  clock: Clock,
+  actor: string,
+  ret: { id: string; number: number },
+  lines: readonly PutAwayLine[],
+  field: string,
+) {
+  const at = (i: number, f: 'sku' | 'location') => (f === 'sku' ? `${field}.${i}.sku` : 'location')
+  const quarantined = lines.filter((l) => l.disposition === 'quarantined')
+  // Safety stock above anything on hand keeps quarantined units out of every reservation, even
+  // a pick-up someone might point at the quarantine location. Set before the units arrive, so
+  // no back-in-stock fact is published for them.
+  if (quarantined.length > 0)
+    await setStockSettings(
+      crossModule(tx),
+      clock,
+      quarantined.map((l) => ({ sku: l.sku, location: l.location, safetyStock: neverSold })),
+      (i, f) => at(lines.indexOf(quarantined[i]!), f),
+    )
+  await recordMovements(
+    crossModule(tx),
+    clock,
+    actor,
+    lines.map((l) => ({
+      sku: l.sku,
+      location: l.location,
+      kind: 'return' as const,
+      quantity: l.quantity,
+      reason: `return ${ret.number}: ${l.reason}`.slice(0, 500),
+      reference: ret.id,
+    })),
+    at,
+  )
+}
+
 /**
  * Admits a return in the caller's transaction: finds the order (by id, or by number and the
  * contact it was placed with: `not-found` for any mismatch), checks the policy (`planReturn`;
  * `return-not-allowed` with every refusal at its path), counts the units as returned under
  * the guard, checks the payment still covers their value (`assertPaymentCovers`), takes a
- * number from `returns.return_number`, and puts the goods back into stock
- * at the receiving location or into quarantine (`return` ledger entries referencing the
- * return). Answers what each line was paid.
+ * number from `returns.return_number`, and puts the goods away (`putAway`) unless they come by
+ * post, when that waits for `receiveReturn`. Answers what each line was paid.
  */
 export async function admitReturn(
   tx: ReturnsTx,
@@ -229,33 +278,7 @@ export async function admitReturn(
   const { rows } = await sql<{ n: string }>`
     select nextval('returns.return_number')::int8 as n`.execute(tx)
   const number = Number(rows[0]!.n)
-  const at = (i: number, f: 'sku' | 'location') =>
-    f === 'sku' ? `${request.field}.${i}.sku` : 'location'
-  const quarantined = lines.filter((l) => l.disposition === 'quarantined')
-  // Safety stock above anything on hand keeps quarantined units out of every reservation, even
-  // a pick-up someone might point at the quarantine location. Set before the units arrive, so
-  // no back-in-stock fact is published for them.
-  if (quarantined.length > 0)
-    await setStockSettings(
-      crossModule(tx),
-      clock,
-      quarantined.map((l) => ({ sku: l.sku, location: l.location, safetyStock: neverSold })),
-      (i, f) => at(lines.indexOf(quarantined[i]!), f),
-    )
-  await recordMovements(
-    crossModule(tx),
-    clock,
-    origin.actor,
-    lines.map((l) => ({
-      sku: l.sku,
-      location: l.location,
-      kind: 'return' as const,
-      quantity: l.quantity,
-      reason: `return ${number}: ${l.reason}`.slice(0, 500),
-      reference: id,
-    })),
-    at,
-  )
+  if (!request.byPost) await putAway(tx, clock, origin.actor, { id, number }, lines, request.field)
   return {
     id,
     number,
@@ -271,7 +294,8 @@ export async function admitReturn(
 /**
  * Takes a return in the caller's transaction, everything or nothing: admitted and restocked
  * (`admitReturn`), refunded as `routeRefund` decides, recorded with its events. A card refund
- * is left `pending` for `completeCardRefund` after commit. Throws `return-not-allowed`,
+ * is left `pending` for `completeCardRefund` after commit. A by-post return is only announced
+ * (`awaiting_goods`): `receiveReturn` restocks and refunds it. Throws `return-not-allowed`,
  * `forbidden` (a key of one location receiving at another, or by post),
  * `not-found`, `validation-failed`.
  */
@@ -283,14 +307,20 @@ export async function createReturn(
   body: CreateReturnBody,
 ): Promise<ReturnView> {
   const admission = await admitReturn(tx, clock, origin, { ...body, field: 'lines' })
-  const refund = await routeRefund(tx, clock, provider, {
-    order: admission.order,
+  const refund = admission.byPost
+    ? awaitingGoods
+    : await routeRefund(tx, clock, provider, {
+        order: admission.order,
+        amount: admission.value,
+        currency: admission.currency,
+        byPost: false,
+        wanted: body.refund,
+        channel: origin.channel,
+        returnId: admission.id,
+      })
+  return recordReturn(tx, clock, origin, admission, {
+    ...refund,
     amount: admission.value,
-    currency: admission.currency,
-    byPost: admission.byPost,
     wanted: body.refund,
-    channel: origin.channel,
-    returnId: admission.id,
   })
-  return recordReturn(tx, clock, origin, admission, { ...refund, amount: admission.value })
 }

@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { actorOf, channelOf, recordAudit } from '../../kernel/auth/index.js'
 import { crossModule, inTransaction } from '../../kernel/db/index.js'
 import { DomainError } from '../../kernel/errors.js'
@@ -14,6 +14,7 @@ import type { PaymentProvider } from '../payments/index.js'
 import { createExchange, undoCharges, type Charge } from './exchanges.js'
 import { getReturnPolicy, setReturnPolicy } from './policy.js'
 import { getReturn, listReturns } from './queries.js'
+import { receiveReturn } from './receipt.js'
 import { completeCardRefund } from './refunds.js'
 import { createReturn, type ReturnOrigin } from './returns.js'
 import {
@@ -25,6 +26,7 @@ import {
   ReturnPolicyBody,
   ReturnPolicyView,
   ReturnView,
+  ReceiveReturnBody,
 } from './schema.js'
 
 const tags = ['returns']
@@ -72,6 +74,21 @@ export function returnRoutes(provider: PaymentProvider): ModuleRoutes {
         req.log.warn({ err: attempt.blocked, returnId }, 'the payment refuses a return refund')
     }
 
+    // A fresh answer is final unless a card refund waits; a replay shows the refund as it is.
+    async function sendReturn(
+      req: FastifyRequest,
+      reply: FastifyReply,
+      status: number,
+      taken: { body: ReturnView; replayed: boolean },
+    ) {
+      if (taken.replayed) reply.header('idempotent-replayed', 'true')
+      if (!taken.replayed && taken.body.refund.status !== 'pending')
+        return reply.code(status).send(taken.body)
+      const id = taken.body.id
+      await driveRefund(req, id)
+      return reply.code(status).send(await inTransaction(db, (tx) => getReturn(tx, id)))
+    }
+
     app.post(
       '/v1/returns',
       {
@@ -91,22 +108,52 @@ export function returnRoutes(provider: PaymentProvider): ModuleRoutes {
         const origin = originOf(req)
         const taken = await idempotentWrite(req, deps, 201, async (tx) => {
           const view = await createReturn(tx, clock, provider, origin, req.body)
+          const action = view.status === 'received' ? 'return.received' : 'return.requested'
           await recordAudit(
             crossModule(tx),
             clock,
             req.principal,
-            { action: 'return.received', resource: 'return', resourceId: view.id, after: view },
+            { action, resource: 'return', resourceId: view.id, after: view },
             req.id,
           )
           return view
         })
-        if (taken.replayed) reply.header('idempotent-replayed', 'true')
-        // A fresh answer is final unless a card refund waits; a replay shows the refund as it is.
-        if (!taken.replayed && taken.body.refund.status !== 'pending')
-          return reply.code(201).send(taken.body)
-        const view = taken.body
-        await driveRefund(req, view.id)
-        return reply.code(201).send(await inTransaction(db, (tx) => getReturn(tx, view.id)))
+        return sendReturn(req, reply, 201, taken)
+      },
+    )
+
+    app.post(
+      '/v1/returns/:id/receive',
+      {
+        schema: {
+          tags,
+          description:
+            'Receives the parcel of a return sent by post: its goods go back into stock (or ' +
+            'quarantine, for a condition found on unpacking) and the money owed is refunded. ' +
+            'A key of a location receives there. Requires an Idempotency-Key. ' +
+            refundStatusNote,
+          params: ReturnParams,
+          body: ReceiveReturnBody,
+          response: { 200: ReturnView },
+        },
+        config: { scope: 'returns:write' },
+      },
+      async (req, reply) => {
+        requireKey(req)
+        const origin = originOf(req)
+        const taken = await idempotentWrite(req, deps, 200, async (tx) => {
+          const before = await getReturn(tx, req.params.id)
+          const view = await receiveReturn(tx, clock, provider, origin, req.params.id, req.body)
+          await recordAudit(
+            crossModule(tx),
+            clock,
+            req.principal,
+            { action: 'return.received', resource: 'return', resourceId: view.id, before, after: view },
+            req.id,
+          )
+          return view
+        })
+        return sendReturn(req, reply, 200, taken)
       },
     )
 

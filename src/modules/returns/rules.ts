@@ -114,7 +114,7 @@ export function planReturn(facts: ReturnFacts): { lines: PlannedLine[]; refusals
     const left = given.units - (facts.returned.get(line.sku) ?? 0)
     if (line.quantity > left)
       refuse('quantity', 'exceeds-returnable', `at most ${left} of ${line.sku} can still be returned`)
-    const place = placeOf(facts, line.condition, given.location)
+    const place = destinationOf(policy, line.condition, facts.location?.code ?? null, given.location)
     lines.push({ ...line, ...place, handedOver: given.units })
   })
   // Said only of goods the customer has: unpaid and not handed over is the cancellation case.
@@ -127,10 +127,22 @@ export function planReturn(facts: ReturnFacts): { lines: PlannedLine[]; refusals
   return { lines, refusals }
 }
 
-function placeOf(facts: ReturnFacts, condition: ReturnCondition, shippedFrom: string) {
-  const { policy } = facts
+/**
+ * Where units in `condition` go: quarantine for the policy's quarantine conditions; else the
+ * store or warehouse receiving them, else the policy's post location, else where they shipped from.
+ */
+export function destinationOf(
+  policy: ReturnPolicyView,
+  condition: ReturnCondition,
+  receiving: string | null,
+  shippedFrom: string,
+) {
   if (policy.quarantineConditions.includes(condition) && policy.quarantineLocation)
     return { disposition: 'quarantined' as const, location: policy.quarantineLocation }
-  const location = facts.location?.code ?? policy.postLocation ?? shippedFrom
-  return { disposition: 'restocked' as const, location }
+  return { disposition: 'restocked' as const, location: receiving ?? policy.postLocation ?? shippedFrom }
+}
+
+/** Per SKU of an order, the location its first handed-over parcel left from. */
+export function shippedFrom(order: OrderView): Map<string, string> {
+  return new Map([...handoverOf(order)].map(([sku, h]) => [sku, h.location]))
 }

@@ -16,7 +16,7 @@ const CategoryCode = z
 export const returnConditions = ['unopened', 'as_new', 'used', 'damaged'] as const
 export const ReturnCondition = z.enum(returnConditions)
 export const refundMethods = ['card', 'cash', 'stored_value', 'store_credit', 'none'] as const
-export const refundStatuses = ['pending', 'refunding', 'refunded'] as const
+export const refundStatuses = ['awaiting_goods', 'pending', 'refunding', 'refunded'] as const
 
 export const ReturnLineInput = z.strictObject({
   sku: Sku,
@@ -37,7 +37,13 @@ const OrderProof = {
     .optional()
     .describe('The email or phone the order was placed with, given with orderNumber'),
   location: LocationCode.optional().describe('The store receiving the goods'),
-  byPost: z.literal(true).optional().describe('Sent back by post instead of brought to a store'),
+  byPost: z
+    .literal(true)
+    .optional()
+    .describe(
+      'Sent back by post instead of brought to a store: announced now, restocked and refunded ' +
+        'when received (POST /v1/returns/{id}/receive)',
+    ),
 }
 
 type Proof = {
@@ -137,6 +143,21 @@ export type CreateExchangeBody = z.infer<typeof CreateExchangeBody>
 
 export const ReturnParams = z.object({ id: Id })
 
+export const ReceiveReturnBody = z
+  .strictObject({
+    location: LocationCode.optional().describe(
+      'Where the parcel arrived; else the policy\'s post location, else where each line shipped from',
+    ),
+    lines: z
+      .array(z.strictObject({ sku: Sku, condition: ReturnCondition }))
+      .max(100)
+      .optional()
+      .describe('Conditions found on unpacking, where they differ from those declared'),
+  })
+  .superRefine((b, ctx) => uniqueSkus(b.lines ?? [], 'lines', ctx))
+  .meta({ id: 'ReceiveReturn' })
+export type ReceiveReturnBody = z.infer<typeof ReceiveReturnBody>
+
 export const ReturnListQuery = PageQuery.extend({
   location: LocationCode.optional(),
   customerId: Id.optional(),
@@ -156,6 +177,10 @@ export const ReturnView = z
     staff: z.string().nullable(),
     location: z.string().nullable().describe('Where the goods were received'),
     byPost: z.boolean(),
+    status: z
+      .enum(['awaiting_goods', 'received'])
+      .describe('awaiting_goods: sent by post and not received yet; nothing restocked or refunded'),
+    receivedAt: z.string().nullable(),
     lines: z.array(
       z.object({
         sku: z.string(),
@@ -175,7 +200,8 @@ export const ReturnView = z
         .enum(refundStatuses)
         .describe(
           'refunded: done. pending: a card refund the provider could not take yet, retried ' +
-            'automatically. refunding: a card refund with the provider right now',
+            'automatically. refunding: a card refund with the provider right now. ' +
+            'awaiting_goods: refunded once the parcel is received',
         ),
       paymentId: z.string().nullable().describe('The original payment refunded'),
       storeCreditCode: z.string().nullable().describe('The store credit account issued'),

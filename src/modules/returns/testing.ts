@@ -83,6 +83,24 @@ export function exchange(t: TestApp, key: string, body: object, idempotencyKey =
   return t.call('POST', '/v1/exchanges', body, { key, headers: { 'idempotency-key': idempotencyKey } })
 }
 
+/** Receives a by-post return's parcel, as staff of no location unless `key` is given. */
+export function receiveParcel(
+  t: TestApp,
+  id: string,
+  body: object = {},
+  options: { key?: string; idempotencyKey?: string } = {},
+) {
+  return t.call('POST', `/v1/returns/${id}/receive`, body, {
+    ...(options.key && { key: options.key }),
+    headers: { 'idempotency-key': options.idempotencyKey ?? `rcv-${++keys}` },
+  })
+}
+
+/** Receives a parcel (see `receiveParcel`) and answers the return, failing on anything but 200. */
+export function parcelReceived(t: TestApp, id: string, body: object = {}, key?: string) {
+  return ok(receiveParcel(t, id, body, key ? { key } : {}), 200, 'receipt')
+}
+
 /** Places an order as `key` and answers it, failing the test on anything but 201. */
 export function placed(t: TestApp, key: string, body: object) {
   return ok(placeOrder(t, key, body), 201, 'order')
@@ -113,6 +131,7 @@ export async function handOver(t: TestApp, order: { id: string }, until = 'deliv
 export async function returnSnapshot(db: Kysely<any>) {
   const rows = await sql<Record<string, unknown>>`
     select (select count(*)::int from returns.return) as returns,
+           (select count(*)::int from returns.return where received_at is not null) as received,
            (select count(*)::int from returns.return_line) as lines,
            (select coalesce(sum(quantity), 0)::int from returns.returned_quantity) as returned,
            (select count(*)::int from inventory.ledger_entry) as ledger,
