@@ -38,6 +38,8 @@ export const scopes = [
   'fulfillment:write',
   'returns:read',
   'returns:write',
+  // Booking a parcel of returned goods in: work for a store or a warehouse, not a web shop.
+  'returns:receive',
   // Set the return policy: the business's rule, never a store's or a touchpoint's.
   'returns:manage',
   'segments:read',
@@ -82,7 +84,7 @@ const returns: Scope[] = ['returns:read', 'returns:write']
 export const roleScopes: Record<StaffRole, readonly Scope[]> = {
   admin: scopes,
   manager: scopes.filter((s) => s !== 'keys:manage' && s !== 'channels:write' && s !== 'events:write' && s !== 'returns:manage' && s !== 'traits:manage'),
-  clerk: [...selling, 'inventory:write', ...customers, 'customers:merge', 'payments:write', 'payments:read', 'payments:manage', ...carts, ...orders, ...fulfillment, ...returns],
+  clerk: [...selling, 'inventory:write', ...customers, 'customers:merge', 'payments:write', 'payments:read', 'payments:manage', ...carts, ...orders, ...fulfillment, ...returns, 'returns:receive'],
   agent: [...selling, ...customers, 'customers:merge', 'payments:write', 'payments:read', ...carts, 'events:read', ...orders, 'fulfillment:read', ...returns],
   marketer: [...reads, 'channels:read', 'customers:read', 'carts:read', 'events:read', 'events:manage', 'promotions:write', 'orders:read', 'segments:read', 'segments:write'],
   analyst: [...reads, 'channels:read', 'audit:read', 'operations:read', 'customers:read', 'carts:read', 'events:read', 'orders:read', 'returns:read', 'segments:read'],
@@ -92,7 +94,7 @@ export const roleScopes: Record<StaffRole, readonly Scope[]> = {
 export const channelKindScopes: Record<ChannelKind, readonly Scope[]> = {
   web: [...paying, ...customers, ...carts, ...tracking, ...orders, ...returns],
   app: [...paying, ...customers, ...carts, ...tracking, ...orders, ...returns],
-  pos: [...paying, ...customers, ...carts, ...tracking, ...orders, ...fulfillment, ...returns],
+  pos: [...paying, ...customers, ...carts, ...tracking, ...orders, ...fulfillment, ...returns, 'returns:receive'],
   kiosk: [...paying, ...customers, ...carts, ...tracking, ...orders, ...returns],
   social: [...paying, ...customers, ...carts, ...tracking, ...orders, ...returns],
   callcenter: [...paying, ...customers, ...carts, ...tracking, ...orders, 'fulfillment:read', ...returns],

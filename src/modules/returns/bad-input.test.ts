@@ -122,6 +122,8 @@ describe.each(engines)('returns refuse bad input on %s', (engine) => {
     await refused('POST', url, {}, 400, ['headers.idempotency-key'], { ...staff, idempotencyKey: null })
     await refused('POST', url, '{"location": ', 400, [], staff)
     await refused('POST', url, {}, 403, [], { key: await t.staffKey('analyst') })
+    await refused('POST', url, {}, 403, [], { key: keys.web })
+    await refused('POST', url, {}, 403, [], { key: await t.staffKey('agent') })
     await refused('POST', url, { location: 'wh-1' }, 403, [], { key: keys.clerk })
     await refused('POST', url, { location: 'pop-1' }, 422, [], staff)
     await refused('POST', '/v1/returns/ret_nothing/receive', {}, 404, [], staff)

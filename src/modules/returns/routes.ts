@@ -130,13 +130,14 @@ export function returnRoutes(provider: PaymentProvider): ModuleRoutes {
           description:
             'Receives the parcel of a return sent by post: its goods go back into stock (or ' +
             'quarantine, for a condition found on unpacking) and the money owed is refunded. ' +
-            'A key of a location receives there. Requires an Idempotency-Key. ' +
+            'Staff and store tills only; a key of a location receives there. ' +
+            'Requires an Idempotency-Key. ' +
             refundStatusNote,
           params: ReturnParams,
           body: ReceiveReturnBody,
           response: { 200: ReturnView },
         },
-        config: { scope: 'returns:write' },
+        config: { scope: 'returns:receive' },
       },
       async (req, reply) => {
         requireKey(req)
