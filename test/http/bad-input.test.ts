@@ -99,6 +99,20 @@ describe.each(engines)('bad input on every route, on %s', (engine) => {
     }
   })
 
+  it('names each missing field as required, and each wrong one as what it should be', async () => {
+    const res = await t.call('POST', '/v1/orders', { lines: [{ quantity: 'two' }], payment: {} }, {
+      headers: { 'idempotency-key': 'missing-fields' },
+    })
+    expect(res.statusCode, res.body).toBe(400)
+    expect(res.json().errors).toEqual([
+      { path: 'lines.0.sku', message: 'is required' },
+      { path: 'lines.0.quantity', message: expect.stringMatching(/expected number, received string/) },
+      { path: 'payment.method', message: 'is required' },
+    ])
+    const query = await t.call('GET', '/v1/customers')
+    expect(query.json().errors).toEqual([{ path: 'query.identity', message: 'is required' }])
+  })
+
   it('answers every write without a key with 401 and with a reading key with 403', async () => {
     const analyst = await t.staffKey('analyst')
     for (const route of writes) {

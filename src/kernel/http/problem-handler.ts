@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
+import { z } from 'zod'
 import { databaseUnavailable } from '../db/index.js'
 import { DomainError, toProblem, validationFailed, type FieldError, type ProblemKind } from '../errors.js'
 
@@ -11,6 +12,10 @@ const fastifyCodes: Record<string, ProblemKind> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed-request',
   FST_ERR_CTP_INVALID_JSON_BODY: 'malformed-request',
 }
+
+// A field left out reads "is required", not "Invalid input: expected string, received undefined".
+// Messages a schema gives itself still win.
+z.config({ customError: (issue) => (issue.input === undefined ? 'is required' : undefined) })
 
 type ZodIssueLike = { instancePath: string; message: string; params?: { keys?: string[] } }
 
