@@ -142,6 +142,7 @@ describe.each(engines)('returns refuse bad input on %s', (engine) => {
     await refused('GET', '/v1/returns?cursor=zzz', undefined, 400, ['query.cursor'])
     await refused('GET', '/v1/returns', undefined, 403, [], { key: keys.web })
     await refused('GET', '/v1/returns/ret_nothing', undefined, 404)
+    await refused('GET', '/v1/returns?status=lost', undefined, 400, ['query.status'])
     await refused('GET', `/v1/orders/${orderId}/returns?limit=500`, undefined, 400, ['query.limit'])
   })
 })

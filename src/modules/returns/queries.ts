@@ -92,8 +92,8 @@ export async function getReturn(tx: ReturnsTx, id: string): Promise<ReturnView> 
 }
 
 /**
- * Returns newest first (ids sort by creation time), of one order, one customer or one
- * receiving location when asked; keyset-paginated on the id.
+ * Returns newest first (ids sort by creation time), of one order, one customer, one receiving
+ * location or one status when asked; keyset-paginated on the id.
  */
 export async function listReturns(
   tx: ReturnsTx,
@@ -103,6 +103,7 @@ export async function listReturns(
   if (query.orderId) q = q.where('order_id', '=', query.orderId)
   if (query.customerId) q = q.where('customer_id', '=', query.customerId)
   if (query.location) q = q.where('location', '=', query.location)
+  if (query.status) q = q.where('received_at', query.status === 'received' ? 'is not' : 'is', null)
   if (query.cursor) {
     const after = decodeIdCursor(query.cursor)
     q = q.where('id', '<', after)

@@ -392,6 +392,9 @@ describe.each(engines)('returns on %s', (engine) => {
     expect(await ledgerOf(s.t.db, ret.id)).toEqual([])
     expect(s.server.refunds).toEqual([])
     expect((await returnEvents(s.t.db)).map((e) => e.name)).toEqual(['return.requested'])
+    const expected = async () =>
+      (await s.t.call('GET', '/v1/returns?status=awaiting_goods')).json().data.map((r: { id: string }) => r.id)
+    expect(await expected()).toEqual([ret.id])
     const twice = await returnGoods(s.t, keys.pos, { orderId: order.id, lines: [line('TEE-M', 1)], location: 'ath-1' })
     expect(twice.statusCode, twice.body).toBe(422)
     expect(twice.json().refusals).toEqual([expect.objectContaining({ reason: 'exceeds-returnable' })])
@@ -416,6 +419,7 @@ describe.each(engines)('returns on %s', (engine) => {
       { sku: 'MUG-1', location: 'quar-1', kind: 'return', quantity: 1 },
     ])
     expect(s.server.refunds.map((r) => r.amount)).toEqual([3000])
+    expect(await expected()).toEqual([])
     expect((await returnEvents(s.t.db)).map((e) => e.name)).toEqual([
       'return.requested',
       'return.received',

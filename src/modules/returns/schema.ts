@@ -161,6 +161,10 @@ export type ReceiveReturnBody = z.infer<typeof ReceiveReturnBody>
 export const ReturnListQuery = PageQuery.extend({
   location: LocationCode.optional(),
   customerId: Id.optional(),
+  status: z
+    .enum(['awaiting_goods', 'received'])
+    .optional()
+    .describe('awaiting_goods: the parcels still on their way'),
 })
 export type ReturnListQuery = z.infer<typeof ReturnListQuery>
 
