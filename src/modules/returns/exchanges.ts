@@ -253,7 +253,14 @@ async function settleReturn(
         channel: origin.channel,
         returnId: admission.id,
       })
-  return recordReturn(tx, clock, origin, admission, { ...refund, amount, wanted: 'original' }, exchange)
+  return recordReturn(
+    tx,
+    clock,
+    origin,
+    admission,
+    { ...refund, amount, wanted: 'original' },
+    exchange,
+  )
 }
 
 /**

@@ -86,9 +86,12 @@ export async function receiveReturn(
   await sql`
     update returns.return_line r
     set condition = v.condition, disposition = v.disposition, location = v.location
-    from unnest(${arrived.map((l) => l.seq)}::int[], ${arrived.map((l) => l.condition)}::text[],
-                ${arrived.map((l) => l.disposition)}::text[], ${arrived.map((l) => l.location)}::text[])
-      as v(seq, condition, disposition, location)
+    from unnest(
+        ${arrived.map((l) => l.seq)}::int[],
+        ${arrived.map((l) => l.condition)}::text[],
+        ${arrived.map((l) => l.disposition)}::text[],
+        ${arrived.map((l) => l.location)}::text[]
+      ) as v(seq, condition, disposition, location)
     where r.return_id = ${id} and r.seq = v.seq`.execute(tx)
   await putAway(tx, clock, origin.actor, row, arrived, 'lines')
   const refund = await routeRefund(tx, clock, provider, {

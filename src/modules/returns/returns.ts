@@ -138,8 +138,9 @@ async function countReturned(
  * Refuses a return worth more than the order's payment has left to pay out (`already-refunded`
  * at `path`): what the payment has refunded (returns to the original payment, refunds staff made
  * directly), what earlier returns paid outside it (store credit, value spent on a replacement)
- * and what by-post returns on their way will be owed come off what was paid, so a refund made at the payments desk is never paid a
- * second time by a return. Returns of the order run one at a time (`admitReturn`).
+ * and what by-post returns on their way will be owed come off what was paid, so a refund made
+ * at the payments desk is never paid a second time by a return. Returns of the order run one at
+ * a time (`admitReturn`).
  */
 async function assertPaymentCovers(
   tx: ReturnsTx,
@@ -152,8 +153,10 @@ async function assertPaymentCovers(
   const outside = await tx
     .selectFrom('returns.return')
     .select(
-      sql<string>`coalesce(sum(case when refund_method = 'store_credit' or refund_status = 'awaiting_goods'
-                  then refund_minor else 0 end + exchange_applied_minor), 0)`.as('minor'),
+      sql<string>`coalesce(sum(case
+                    when refund_method = 'store_credit' or refund_status = 'awaiting_goods'
+                    then refund_minor else 0 end
+                  + exchange_applied_minor), 0)`.as('minor'),
     )
     .where('order_id', '=', order.id)
     .executeTakeFirstOrThrow()

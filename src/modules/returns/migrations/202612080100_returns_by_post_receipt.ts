@@ -12,7 +12,8 @@ export async function up(db: Kysely<any>) {
   await sql`alter table returns.return add constraint return_refund_status_check
     check (refund_status in ('awaiting_goods', 'pending', 'refunding', 'refunded'))`.execute(db)
   // The parcels still expected are a handful among all returns.
-  await sql`create index return_awaiting_goods on returns.return (id) where received_at is null`.execute(db)
+  await sql`create index return_awaiting_goods on returns.return (id)
+            where received_at is null`.execute(db)
   await sql`alter table returns.return add constraint return_awaits_only_by_post
     check (received_at is not null or (by_post and refund_status = 'awaiting_goods'))`.execute(db)
 }
