@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { likeForLikeAllowances, type ReplacementLine, type ReturnedUnits } from './like-for-like.js'
 
@@ -66,5 +67,58 @@ describe('like-for-like allowances', () => {
       line({ quantity: 2, priceNow: 50, cost: 100 }),
     ])
     expect(allowances).toEqual([50 - 33, 100 - 67])
+  })
+
+  it('never raises a cost, never takes a line below nothing, and makes an even swap cost what was paid', () => {
+    const product = fc.constantFrom('jeans', 'coat', null)
+    const returnedUnits = fc.record({
+      quantity: fc.integer({ min: 1, max: 5 }),
+      value: fc.integer({ min: 0, max: 50_000 }),
+      productId: product,
+      priceNow: fc.option(fc.integer({ min: 0, max: 20_000 }), { nil: null }),
+    })
+    const replacement = fc
+      .record({
+        quantity: fc.integer({ min: 1, max: 5 }),
+        productId: product,
+        priceNow: fc.integer({ min: 0, max: 20_000 }),
+        off: fc.integer({ min: 0, max: 100 }),
+      })
+      .map(({ off, ...l }) => ({
+        ...l,
+        cost: l.quantity * l.priceNow - Math.floor((l.quantity * l.priceNow * off) / 100),
+      }))
+    fc.assert(
+      fc.property(
+        fc.array(returnedUnits, { maxLength: 4 }),
+        fc.array(replacement, { maxLength: 4 }),
+        (back, lines) => {
+          const allowances = likeForLikeAllowances(back, lines)
+          expect(allowances).toHaveLength(lines.length)
+          allowances.forEach((a, i) => {
+            expect(Number.isSafeInteger(a)).toBe(true)
+            expect(a).toBeGreaterThanOrEqual(0)
+            expect(a).toBeLessThanOrEqual(lines[i]!.cost)
+            if (lines[i]!.productId === null) expect(a).toBe(0)
+          })
+        },
+      ),
+    )
+    // One product, one price, every unit swapped: the replacement costs exactly what was paid.
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 100, max: 20_000 }),
+        fc.integer({ min: 0, max: 100 }),
+        (quantity, price, paidShare) => {
+          const paid = Math.floor((quantity * price * paidShare) / 100)
+          const back = [returned({ quantity, value: paid, priceNow: price })]
+          const [allowance] = likeForLikeAllowances(back, [
+            line({ quantity, priceNow: price, cost: quantity * price }),
+          ])
+          expect(quantity * price - allowance!).toBe(paid)
+        },
+      ),
+    )
   })
 })

@@ -12,6 +12,7 @@ import { CreateReturnBody } from './schema.js'
 import {
   handOver,
   placed,
+  receiveParcel,
   returnEvents,
   returnGoods,
   returnSnapshot,
@@ -159,6 +160,37 @@ describe.each(engines)('return refund retries on %s', (engine) => {
     expect(replay.json().refund.status).toBe('refunded')
     expect(s.server.refunds.map((r) => r.amount)).toEqual([1000])
     expect(await payment(order.payment.id)).toMatchObject({ refunded: { amount: 1000 } })
+  })
+
+  it('receives a parcel while the provider is down: restocked at once, refunded by the retry', async () => {
+    const order = await deliveredOrder()
+    const announced = await returnGoods(s.t, keys.web, {
+      orderNumber: order.number,
+      contact: 'ana@example.com',
+      lines: [line('TEE-M', 2)],
+      byPost: true,
+    })
+    expect(announced.statusCode, announced.body).toBe(201)
+    const id = announced.json().id
+    process.env.OMNIA_PAYMENT_PROVIDER_URL = 'http://127.0.0.1:9'
+    const booked = await receiveParcel(s.t, id, {}, { idempotencyKey: 'parcel-down' })
+    expect(booked.statusCode, booked.body).toBe(200)
+    expect(booked.json()).toMatchObject({ status: 'received', refund: { method: 'card', status: 'pending' } })
+    await retryTask().run()
+    expect((await getReturn(id)).refund.status).toBe('pending')
+
+    process.env.OMNIA_PAYMENT_PROVIDER_URL = providerUrl
+    await retryTask().run()
+    expect((await getReturn(id)).refund).toMatchObject({ status: 'refunded', method: 'card' })
+    const replay = await receiveParcel(s.t, id, {}, { idempotencyKey: 'parcel-down' })
+    expect(replay.statusCode).toBe(200)
+    expect(replay.json().refund.status).toBe('refunded')
+    expect(s.server.refunds.map((r) => r.amount)).toEqual([2000])
+    expect((await returnEvents(s.t.db)).map((e) => e.name)).toEqual([
+      'return.requested',
+      'return.received',
+      'return.refunded',
+    ])
   })
 
   it('answers a retry that arrives while the refund is with the provider: refunding, then refunded', async () => {

@@ -149,7 +149,13 @@ export function returnRoutes(provider: PaymentProvider): ModuleRoutes {
             crossModule(tx),
             clock,
             req.principal,
-            { action: 'return.received', resource: 'return', resourceId: view.id, before, after: view },
+            {
+              action: 'return.received',
+              resource: 'return',
+              resourceId: view.id,
+              before,
+              after: view,
+            },
             req.id,
           )
           return view

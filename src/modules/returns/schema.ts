@@ -17,6 +17,7 @@ export const returnConditions = ['unopened', 'as_new', 'used', 'damaged'] as con
 export const ReturnCondition = z.enum(returnConditions)
 export const refundMethods = ['card', 'cash', 'stored_value', 'store_credit', 'none'] as const
 export const refundStatuses = ['awaiting_goods', 'pending', 'refunding', 'refunded'] as const
+const ReturnStatus = z.enum(['awaiting_goods', 'received'])
 
 export const ReturnLineInput = z.strictObject({
   sku: Sku,
@@ -161,10 +162,7 @@ export type ReceiveReturnBody = z.infer<typeof ReceiveReturnBody>
 export const ReturnListQuery = PageQuery.extend({
   location: LocationCode.optional(),
   customerId: Id.optional(),
-  status: z
-    .enum(['awaiting_goods', 'received'])
-    .optional()
-    .describe('awaiting_goods: the parcels still on their way'),
+  status: ReturnStatus.optional().describe('awaiting_goods: the parcels still on their way'),
 })
 export type ReturnListQuery = z.infer<typeof ReturnListQuery>
 
@@ -181,9 +179,9 @@ export const ReturnView = z
     staff: z.string().nullable(),
     location: z.string().nullable().describe('Where the goods were received'),
     byPost: z.boolean(),
-    status: z
-      .enum(['awaiting_goods', 'received'])
-      .describe('awaiting_goods: sent by post and not received yet; nothing restocked or refunded'),
+    status: ReturnStatus.describe(
+      'awaiting_goods: sent by post and not received yet; nothing restocked or refunded',
+    ),
     receivedAt: z.string().nullable(),
     lines: z.array(
       z.object({
