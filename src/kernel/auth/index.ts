@@ -1,6 +1,6 @@
 export type { AccessTables, ApiKeyRow } from './db.js'
 export { createKey, authenticate, listKeys, revokeKey, expireKey, ensureAdminKey, findKey, type KeyOwner, type KeyView } from './keys.js'
 export { recordAudit, type AuditEntry } from './audit.js'
-export { channelOf, actorOf, type Principal } from './principal.js'
+export { channelOf, actorOf, keepToOwnLocation, type Principal } from './principal.js'
 export { scopes, staffRoles, channelKinds, roleScopes, channelKindScopes, publishableScopes, type Scope, type StaffRole, type ChannelKind } from './scopes.js'
 export { accessMigrations } from './migrations.js'

@@ -1,3 +1,4 @@
+import { DomainError } from '../errors.js'
 import type { ChannelKind, Scope, StaffRole } from './scopes.js'
 
 /** Who is calling: a staff member's key or a touchpoint's key, with what it may do. */
@@ -24,4 +25,13 @@ export function actorOf(principal: Principal): string {
   return principal.kind === 'staff'
     ? `${principal.role}:${principal.name}`
     : `${principal.channel.kind}:${principal.channel.code}`
+}
+
+/**
+ * A till or a clerk acts at its own location; staff and touchpoints of no location, anywhere.
+ * `forbidden` when a key of `store` reaches for `location`; `subject` says what is where.
+ */
+export function keepToOwnLocation(store: string | null, location: string | null, subject: string) {
+  if (store && store !== location)
+    throw new DomainError('forbidden', `${subject}; a key of ${store} acts only at ${store}`)
 }

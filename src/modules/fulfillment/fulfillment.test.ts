@@ -122,7 +122,7 @@ describe.each(engines)('fulfilment on %s', (engine) => {
     // The store's clerk may not touch the warehouse's parcel; the warehouse's may.
     const elsewhere = await transition(s.t, id, { to: 'picking' }, keys.clerk)
     expect(elsewhere.statusCode, elsewhere.body).toBe(403)
-    expect(elsewhere.json().detail).toBe(`Fulfillment ${id} is at wh-1; a key of ath-1 cannot move it`)
+    expect(elsewhere.json().detail).toBe(`Fulfillment ${id} is at wh-1; a key of ath-1 acts only at ath-1`)
     await moved(id, { to: 'picking' }, keys.picker)
     await moved(id, { to: 'packed' }, keys.picker)
     const parcel = { carrier: 'ELTA', trackingNumber: 'EL123456789GR' }

@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { keepToOwnLocation } from '../../kernel/auth/index.js'
 import type { Clock } from '../../kernel/clock.js'
 import { crossModule, type Tx } from '../../kernel/db/index.js'
 import { DomainError } from '../../kernel/errors.js'
@@ -184,12 +185,7 @@ export async function moveFulfillment(
 ): Promise<{ before: FulfillmentView; after: FulfillmentView }> {
   const { actor } = who
   const current = await findFulfillment(tx, id)
-  // A till or a clerk handles the parcels of its own location; staff of no location, any.
-  if (who.store && who.store !== current.location)
-    throw new DomainError(
-      'forbidden',
-      `Fulfillment ${id} is at ${current.location}; a key of ${who.store} cannot move it`,
-    )
+  keepToOwnLocation(who.store, current.location, `Fulfillment ${id} is at ${current.location}`)
   const [before] = await fulfillmentViews(tx, [current])
   const siblings = await siblingsOf(tx, current)
   const allClosed = closed.includes(body.to) && siblings.every((s) => closed.includes(s.status))

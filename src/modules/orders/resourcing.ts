@@ -1,3 +1,4 @@
+import { keepToOwnLocation } from '../../kernel/auth/index.js'
 import type { Clock } from '../../kernel/clock.js'
 import { crossModule, type Tx } from '../../kernel/db/index.js'
 import { DomainError } from '../../kernel/errors.js'
@@ -40,11 +41,7 @@ export async function resourceMissing(
 ): Promise<{ before: OrderView; after: OrderView }> {
   const locked = await lockForResourcing(crossModule(tx), fulfillmentId, body.lines)
   const from = locked.row.location
-  if (who.store && who.store !== from)
-    throw new DomainError(
-      'forbidden',
-      `Fulfillment ${fulfillmentId} is at ${from}; a key of ${who.store} cannot report it`,
-    )
+  keepToOwnLocation(who.store, from, `Fulfillment ${fulfillmentId} is at ${from}`)
   const order = await findOrder(tx, locked.row.order_id)
   const before = await getOrder(tx, order.id)
   const policy = await sourcingPolicy(tx)

@@ -1,7 +1,8 @@
 import { sql } from 'kysely'
+import { keepToOwnLocation } from '../../kernel/auth/index.js'
 import type { Clock } from '../../kernel/clock.js'
 import { crossModule, type Tx } from '../../kernel/db/index.js'
-import { DomainError, illegalTransition, notFound, validationFailed } from '../../kernel/errors.js'
+import { illegalTransition, notFound, validationFailed } from '../../kernel/errors.js'
 import { getOrder } from '../orders/index.js'
 import type { PaymentProvider } from '../payments/index.js'
 import type { ReturnsTables } from './db.js'
@@ -44,11 +45,7 @@ export async function receiveReturn(
   if (!row) throw notFound('return', id)
   if (row.received_at) throw illegalTransition('return', 'received', 'received', [])
   const location = await receivingStore(tx, body.location ?? origin.store ?? undefined)
-  if (origin.store && location?.code !== origin.store)
-    throw new DomainError(
-      'forbidden',
-      `A key of ${origin.store} receives parcels at ${origin.store}, not at ${location?.code}`,
-    )
+  keepToOwnLocation(origin.store, location?.code ?? null, `The parcel is at ${location?.code}`)
   if (location && !location.acceptReturns)
     throw returnNotAllowed([
       {

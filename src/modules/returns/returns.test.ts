@@ -220,7 +220,7 @@ describe.each(engines)('returns on %s', (engine) => {
     // A till takes returns at its own store only; staff of no location may record one anywhere.
     const elsewhere = await returnGoods(s.t, keys.pos, { orderId: order.id, lines: [line('TEE-M', 1)], location: 'pop-1' })
     expect(elsewhere.statusCode, elsewhere.body).toBe(403)
-    expect(elsewhere.json().detail).toBe('A key of ath-1 takes returns at ath-1, not at pop-1')
+    expect(elsewhere.json().detail).toBe('The goods come back at pop-1; a key of ath-1 acts only at ath-1')
     await refusedWith(
       adminKey,
       {

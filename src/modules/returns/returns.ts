@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { keepToOwnLocation } from '../../kernel/auth/index.js'
 import type { Clock } from '../../kernel/clock.js'
 import { crossModule, type Tx } from '../../kernel/db/index.js'
 import { DomainError, validationFailed } from '../../kernel/errors.js'
@@ -246,13 +247,8 @@ export async function admitReturn(
   const skus = request.lines.map((l) => l.sku)
   const policy = await getReturnPolicy(tx)
   const location = await receivingStore(tx, request.location)
-  // A till or a clerk receives goods at its own location; staff of no location, anywhere.
-  if (origin.store && location?.code !== origin.store)
-    throw new DomainError(
-      'forbidden',
-      `A key of ${origin.store} takes returns at ${origin.store}, ` +
-        `not ${location ? `at ${location.code}` : 'by post'}`,
-    )
+  const where = location ? `at ${location.code}` : 'by post'
+  keepToOwnLocation(origin.store, location?.code ?? null, `The goods come back ${where}`)
   const categories = await categoriesBySku(crossModule(tx), skus)
   const returned = await returnedSoFar(tx, order.id, skus)
   const payment = await getPayment(crossModule(tx), order.payment.id)
