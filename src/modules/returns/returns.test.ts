@@ -432,6 +432,31 @@ describe.each(engines)('returns on %s', (engine) => {
     expect(await returnSnapshot(s.t.db)).toBe(before)
   })
 
+  it('books a parcel in once when three desks scan it at the same moment', async () => {
+    const order = await handOver(s.t, await webOrder([{ sku: 'TEE-M', quantity: 2 }]))
+    const stockBefore = await stockAt(s.t.db, 'TEE-M', 'wh-1')
+    const ret = await returned(keys.web, {
+      orderNumber: order.number,
+      contact: 'ana@example.com',
+      lines: [line('TEE-M', 2)],
+      byPost: true,
+    })
+    const answers = await Promise.all(
+      ['scan-1', 'scan-2', 'scan-3'].map((k) =>
+        receiveParcel(s.t, ret.id, {}, { key: keys.picker, idempotencyKey: k }),
+      ),
+    )
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 409, 409])
+    expect(await stockAt(s.t.db, 'TEE-M', 'wh-1')).toEqual({ ...stockBefore, onHand: stockBefore.onHand + 2 })
+    expect(await ledgerOf(s.t.db, ret.id)).toHaveLength(1)
+    expect(s.server.refunds.map((r) => r.amount)).toEqual([2000])
+    expect((await returnEvents(s.t.db)).map((e) => e.name)).toEqual([
+      'return.requested',
+      'return.received',
+      'return.refunded',
+    ])
+  })
+
   it('answers a retried return once, with one refund, and refuses the key for another body', async () => {
     const order = await handOver(s.t, await webOrder([{ sku: 'TEE-M', quantity: 2 }]))
     const body = { orderId: order.id, lines: [line('TEE-M', 1)], location: 'ath-1' }
