@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { loadConfig } from './config.js'
+import { loadConfig, type Config } from './config.js'
 import { DataDirInUseError } from './kernel/db/index.js'
 
 const usage = `omnia — omnichannel commerce and customer engine
@@ -18,9 +18,28 @@ Usage:
 Settings come from the environment: PORT, HOST, OMNIA_DATA_DIR, DATABASE_URL, OMNIA_ADMIN_KEY,
 OMNIA_DEMO, LOG_LEVEL (see README).`
 
+/**
+ * The demo takes cards out of the box: with no provider named, the bundled test provider
+ * (Stripe's test card numbers) runs in this process on a free local port, its webhooks signed
+ * with the configured secret and sent to this server. The payment adapter reads the provider's
+ * address from the environment, as it does for a real one.
+ */
+async function bundledProvider(config: Config) {
+  if (!config.demo || process.env.OMNIA_PAYMENT_PROVIDER_URL) return null
+  const { startProviderServer } = await import('./adapters/payment-test/server.js')
+  const provider = await startProviderServer({
+    webhookUrl: `http://127.0.0.1:${config.port}/webhooks/payments/test-provider`,
+    webhookSecret: config.paymentWebhookSecret,
+  })
+  process.env.OMNIA_PAYMENT_PROVIDER_URL = provider.url
+  return provider
+}
+
 async function serve() {
   // Loaded here, not at the top: the other commands start faster without the HTTP stack.
   const { makeLogger, startServer } = await import('./server.js')
+  const provider = await bundledProvider(loadConfig())
+  // Read again: with the bundled provider's address, when it runs.
   const config = loadConfig()
   const logger = makeLogger(config.logLevel)
   const runtime = await startServer(config, logger)
@@ -29,11 +48,15 @@ async function serve() {
   process.stdout.write(
     `\nOmnia is running on ${where}\n  API   ${base}/v1\n  Docs  ${base}/docs\n` +
       (config.demo ? `  Demo keys: ${config.dataDir}/demo-keys.json\n` : '') +
+      (provider
+        ? `  Cards: the bundled test provider at ${provider.url}\n` +
+          '         (4242 4242 4242 4242 approves, 4000 0000 0000 0002 declines)\n'
+        : '') +
       '\n',
   )
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down')
-    runtime.stop().then(
+    Promise.all([runtime.stop(), provider?.close()]).then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed')

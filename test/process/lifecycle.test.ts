@@ -49,6 +49,41 @@ describe('The embedded data folder belongs to one process', () => {
   })
 })
 
+describe('The demo on a first start', () => {
+  const servers = new ServerGroup()
+  const dataDir = mkdtempSync(join(tmpdir(), 'omnia-demo-start-'))
+  afterAll(async () => {
+    await servers.stopAll()
+    rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  it('takes card payments with no provider set up: the bundled test provider runs with it', async () => {
+    const server = await servers.start({ dataDir, env: { OMNIA_DEMO: '1' }, readyTimeoutMs: 120_000 })
+    expect(server.stdout()).toMatch(/Cards: the bundled test provider at http:\/\/127\.0\.0\.1:\d+/)
+    const keys = JSON.parse(readFileSync(join(dataDir, 'demo-keys.json'), 'utf8'))
+    const web = keys.touchpoints.web.apiKey as string
+    const pay = (number: string, key: string) =>
+      server.request<{ status: string; payment: { id: string } }>(
+        'POST',
+        '/v1/orders',
+        {
+          customer: { email: 'first.visit@example.com' },
+          lines: [{ sku: 'AN-CND04-NAT', quantity: 1 }],
+          fulfillment: { method: 'ship', address: { line1: 'Ermou 1', city: 'Athens', country: 'GR' } },
+          payment: { method: 'card', card: { number, expMonth: 12, expYear: 2030, cvc: '123' } },
+        },
+        { key: web, headers: { 'idempotency-key': key } },
+      )
+    const approved = await pay('4242424242424242', 'demo-card-1')
+    expect(approved.status, JSON.stringify(approved.body)).toBe(201)
+    expect(approved.body.status).toBe('confirmed')
+    const declined = await pay('4000000000000002', 'demo-card-2')
+    expect(declined.status, JSON.stringify(declined.body)).toBe(201)
+    expect(declined.body.status).toBe('payment_failed')
+    expect(await server.stop()).toEqual({ code: 0, signal: null })
+  })
+})
+
 /** The one server of the group still running (the scenarios above hand it on one to the next). */
 async function runningOn(servers: ServerGroup, dataDir: string) {
   const owner = Number(readFileSync(join(dataDir, 'omnia.lock'), 'utf8').trim())
